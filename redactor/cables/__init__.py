@@ -1,0 +1,1 @@
+"""Cables: parsing cable text (pure) and importing cables into the store."""

@@ -1,0 +1,34 @@
+"""Clearance, enforced in one place: every query that returns cables starts here.
+
+A cable above the actor's clearance does not exist for them: :func:`get_visible_cable`
+raises :class:`~redactor.errors.NotFound`, exactly as for an unknown reference id.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from redactor.errors import NotFound
+from redactor.models import Cable, User
+
+
+def visible_cables(actor: User) -> Select[tuple[Cable]]:
+    """A SELECT of the cables ``actor`` is cleared for; add filters, order and limits to it.
+
+    An inactive user sees nothing.
+    """
+    query = select(Cable).where(Cable.level <= actor.clearance)
+    if not actor.active:
+        query = query.where(False)
+    return query
+
+
+def get_visible_cable(session: Session, actor: User, reference_id: str) -> Cable:
+    """The cable ``reference_id`` if ``actor`` may see it; raises ``NotFound`` otherwise."""
+    cable = session.scalars(
+        visible_cables(actor).where(Cable.reference_id == reference_id)
+    ).one_or_none()
+    if cable is None:
+        raise NotFound(f"no cable {reference_id}")
+    return cable

@@ -1,0 +1,380 @@
+"""SQLAlchemy ORM models: the store every service works on.
+
+Invariants that matter are held by the database too, so that a code path that forgets a
+check is still stopped: an approver is never the proposer of what they decide on (a CHECK,
+with the proposer pinned to the redaction by a composite foreign key), spans are non-empty,
+and audit entries cannot be changed (triggers installed by the migrations).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from redactor.review.policy import Level, Role
+
+
+def utcnow() -> datetime:
+    """The current time in UTC (timezone-aware)."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class CableStatus(enum.StrEnum):
+    """Where a cable stands in review."""
+
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    READY = "ready"  # every portion reviewed, no pending proposal
+    RELEASED = "released"
+
+
+class RedactionStatus(enum.StrEnum):
+    """The life of a proposed redaction."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class DecisionKind(enum.StrEnum):
+    """An approver's decision on a proposal."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+def _enum(enum_cls: type[enum.Enum], name: str) -> Enum:
+    # Store the values ("in_review"), not the member names, and as plain strings with a
+    # CHECK, so the schema reads the same on SQLite and PostgreSQL.
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class User(Base):
+    """A person who signs in. ``session_version`` revokes every session when bumped."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    clearance: Mapped[int] = mapped_column(Integer, default=int(Level.UNCLASSIFIED))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (CheckConstraint("clearance BETWEEN 0 AND 3", name="ck_users_clearance"),)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """The roles this user holds."""
+        return frozenset(row.role for row in self.role_rows)
+
+    def has_role(self, role: Role) -> bool:
+        """True if the user holds ``role``."""
+        return role in self.roles
+
+
+class UserRole(Base):
+    """One role held by one user."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class UserSession(Base):
+    """A server-side login session; the cookie carries only its random token.
+
+    Logout revokes one row; password change and deactivation revoke all of a user's rows, so
+    a copied cookie stops working.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    client_addr: Mapped[str | None] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(Base):
+    """A failed login, kept in the database so every worker sees the same rate limit."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    client_addr: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class Cable(Base):
+    """A cable known to the store, by reference id; its texts are its versions.
+
+    ``level`` (a :class:`Level`) is copied from the current version's metadata classification
+    so that the clearance filter is one indexed comparison.
+    """
+
+    __tablename__ = "cables"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference_id: Mapped[str] = mapped_column(String(64), unique=True)
+    classification: Mapped[str] = mapped_column(String(64))
+    level: Mapped[int] = mapped_column(Integer, index=True)
+    origin: Mapped[str] = mapped_column(String(200), default="", index=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[str] = mapped_column(Text, default="")  # space-joined, for filtering
+    created: Mapped[datetime | None] = mapped_column(DateTime, index=True)  # cable's own date
+    status: Mapped[CableStatus] = mapped_column(
+        _enum(CableStatus, "cable_status"), default=CableStatus.NEW, index=True
+    )
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    versions: Mapped[list[CableVersion]] = relationship(
+        back_populates="cable", order_by="CableVersion.number"
+    )
+
+    __mapper_args__ = {"version_id_col": row_version}
+    __table_args__ = (CheckConstraint("level BETWEEN 0 AND 3", name="ck_cables_level"),)
+
+
+class CableVersion(Base):
+    """One stored text of a cable. Immutable once written; a changed text is a new version."""
+
+    __tablename__ = "cable_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cable_id: Mapped[int] = mapped_column(ForeignKey("cables.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    parsed: Mapped[dict] = mapped_column(JSON)  # the parser's JSON view of this text
+    source_name: Mapped[str] = mapped_column(String(300), default="")
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    cable: Mapped[Cable] = relationship(back_populates="versions")
+    portions: Mapped[list[Portion]] = relationship(
+        back_populates="version", order_by="Portion.index", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (UniqueConstraint("cable_id", "number", name="uq_cable_versions_number"),)
+
+
+class Portion(Base):
+    """A portion or heading of one cable version, with its offsets into the version text."""
+
+    __tablename__ = "portions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("cable_versions.id"))
+    index: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # "portion" or "heading"
+    number: Mapped[str | None] = mapped_column(String(16))
+    marking: Mapped[str | None] = mapped_column(String(64))  # as written: "(S//NF)"
+    level: Mapped[str | None] = mapped_column(String(4))  # "U", "C", "S", "TS"
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+
+    version: Mapped[CableVersion] = relationship(back_populates="portions")
+
+    __table_args__ = (
+        UniqueConstraint("version_id", "index", name="uq_portions_index"),
+        CheckConstraint("start >= 0 AND start <= \"end\"", name="ck_portions_span"),
+    )
+
+
+class Redaction(Base):
+    """A proposed redaction: a span of one cable version, with exemption codes.
+
+    ``revision`` counts edits of span or codes; decisions record the revision they were made
+    on, and an edit voids them. ``row_version`` is the optimistic lock every decision carries.
+    """
+
+    __tablename__ = "redactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cable_id: Mapped[int] = mapped_column(ForeignKey("cables.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("cable_versions.id"), index=True)
+    portion_index: Mapped[int | None] = mapped_column(Integer)  # None: a header field
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    codes: Mapped[list[str]] = mapped_column(JSON)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    proposer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[RedactionStatus] = mapped_column(
+        _enum(RedactionStatus, "redaction_status"), default=RedactionStatus.PENDING, index=True
+    )
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    proposer: Mapped[User] = relationship(foreign_keys=[proposer_id])
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="redaction", order_by="Decision.id"
+    )
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="redaction", order_by="Comment.id"
+    )
+
+    __mapper_args__ = {"version_id_col": row_version}
+    __table_args__ = (
+        CheckConstraint("start >= 0 AND start < \"end\"", name="ck_redactions_span"),
+        # Target of the composite key that pins Decision.proposer_id to the real proposer.
+        UniqueConstraint("id", "proposer_id", name="uq_redactions_id_proposer"),
+    )
+
+
+class Decision(Base):
+    """An approval or rejection of one revision of a redaction, by someone else.
+
+    The span and codes decided on are copied here; an approval whose copy no longer matches
+    the redaction (or whose ``void`` is set by an edit) counts for nothing.
+    """
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    redaction_id: Mapped[int] = mapped_column(Integer, index=True)
+    proposer_id: Mapped[int] = mapped_column(Integer)
+    approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[DecisionKind] = mapped_column(_enum(DecisionKind, "decision_kind"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    revision: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    codes: Mapped[list[str]] = mapped_column(JSON)
+    void: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    redaction: Mapped[Redaction] = relationship(
+        back_populates="decisions", foreign_keys=[redaction_id]
+    )
+    approver: Mapped[User] = relationship(foreign_keys=[approver_id])
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["redaction_id", "proposer_id"],
+            ["redactions.id", "redactions.proposer_id"],
+            name="fk_decisions_redaction_proposer",
+        ),
+        CheckConstraint("approver_id <> proposer_id", name="ck_decisions_two_person"),
+    )
+
+
+class Comment(Base):
+    """A remark in the discussion of a proposal."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    redaction_id: Mapped[int] = mapped_column(ForeignKey("redactions.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    redaction: Mapped[Redaction] = relationship(back_populates="comments")
+    author: Mapped[User] = relationship()
+
+
+class PortionReview(Base):
+    """A reviewer's mark that one portion of one cable version has been reviewed."""
+
+    __tablename__ = "portion_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("cable_versions.id"))
+    portion_index: Mapped[int] = mapped_column(Integer)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("version_id", "portion_index", name="uq_portion_reviews_portion"),
+    )
+
+
+class Release(Base):
+    """An immutable record of one release of one cable version."""
+
+    __tablename__ = "releases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cable_id: Mapped[int] = mapped_column(ForeignKey("cables.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("cable_versions.id"))
+    case_number: Mapped[str] = mapped_column(String(16))
+    doc_number: Mapped[str] = mapped_column(String(16), unique=True)
+    disposition: Mapped[str] = mapped_column(String(200))
+    released_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    record: Mapped[dict] = mapped_column(JSON)  # redactions, proposers, approvers, hashes
+    audit_head: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditEntry(Base):
+    """One link of the hash-chained, append-only audit record (see :mod:`redactor.audit`).
+
+    ``mac`` is HMAC-SHA256(key, ``prev_mac`` + canonical JSON of the entry). Triggers refuse
+    UPDATE and DELETE on this table.
+    """
+
+    __tablename__ = "audit_entries"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)  # no FK: keep forever
+    actor_name: Mapped[str] = mapped_column(String(64), default="")
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(32), default="")
+    object_id: Mapped[str] = mapped_column(String(64), default="")
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
+    client_addr: Mapped[str] = mapped_column(String(64), default="")
+    prev_mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)

@@ -1,0 +1,80 @@
+"""The web layer: the application factory, blueprints, error mapping and CLI commands.
+
+The only package that imports Flask. Views load, call one service, commit, then redirect or
+render.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from redactor.audit import load_audit_key
+from redactor.config import load_settings
+from redactor.db import make_engine, make_session_factory
+from redactor.web.extensions import close_db_session, csrf, login_manager
+
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _resource_dir(name: str) -> str:
+    """``templates``/``static``: the copy inside the package when installed from a wheel,
+    else the top-level folder of a checkout."""
+    inside = _PACKAGE_DIR / name
+    if inside.is_dir():
+        return str(inside)
+    return str(_PACKAGE_DIR.parent / name)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: settings from defaults, ``REDACTOR_*`` variables, ``config``.
+
+    Raises ``RuntimeError`` when no secret key is configured outside demo and testing.
+    """
+    settings = load_settings(config)
+    if not settings["SECRET_KEY"]:
+        if not (settings["TESTING"] or settings["DEMO"]):
+            raise RuntimeError(
+                "REDACTOR_SECRET_KEY is not set: give the application a long random secret "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        import secrets
+
+        settings["SECRET_KEY"] = secrets.token_hex(32)
+
+    app = Flask(
+        "redactor",
+        template_folder=_resource_dir("templates"),
+        static_folder=_resource_dir("static"),
+        instance_path=settings["INSTANCE"],
+    )
+    app.config.update(settings)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings["SECURE_COOKIES"]),
+        PERMANENT_SESSION_LIFETIME=int(settings["SESSION_LIFETIME_SECONDS"]),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
+    )
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["redactor.engine"] = engine
+    audit_key = load_audit_key(settings["INSTANCE"], settings["AUDIT_KEY"])
+    app.extensions["redactor.sessions"] = make_session_factory(engine, audit_key=audit_key)
+    app.teardown_appcontext(close_db_session)
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    # Imported here so that importing redactor.web builds nothing app-shaped.
+    from redactor.web import blueprints
+
+    for blueprint in blueprints.ALL:
+        app.register_blueprint(blueprint)
+    blueprints.install_hooks(app)

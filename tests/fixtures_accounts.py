@@ -1,0 +1,1 @@
+"""Fixtures for users and logging in (make_user, login)."""

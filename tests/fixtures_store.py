@@ -1,0 +1,1 @@
+"""Fixtures for cables in the store (make_cable, imported sample cables)."""
