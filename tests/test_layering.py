@@ -1,0 +1,74 @@
+"""The layers of the package hold: imports only point down (see the architecture notes).
+
+1. Pure core: standard library only (and other pure modules).
+2. Services: SQLAlchemy, no Flask.
+3. Web: the only place Flask, Flask-Login and Flask-WTF appear.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "redactor"
+
+PURE_MODULES = {
+    "redactor.cables.parser",
+    "redactor.cables.jsonview",
+    "redactor.redaction.spans",
+    "redactor.redaction.exemptions",
+    "redactor.review.states",
+    "redactor.review.policy",
+    "redactor.release.render",
+}
+WEB_PACKAGES = ("flask", "flask_login", "flask_wtf", "wtforms", "werkzeug", "jinja2")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+@pytest.mark.parametrize("name", sorted(PURE_MODULES & set(MODULES)))
+def test_pure_core_imports_only_the_standard_library(name):
+    for imported in _imports(MODULES[name]):
+        top = imported.split(".")[0]
+        if imported.startswith("redactor"):
+            assert imported in PURE_MODULES or imported == "redactor", (name, imported)
+        else:
+            assert top in sys.stdlib_module_names, f"{name} imports {imported}"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n in MODULES if not n.startswith("redactor.web"))
+)
+def test_only_the_web_layer_imports_flask(name):
+    for imported in _imports(MODULES[name]):
+        assert imported.split(".")[0] not in WEB_PACKAGES, f"{name} imports {imported}"
+        if name != "redactor.migrations.env":
+            assert not imported.startswith("redactor.web"), f"{name} imports {imported}"
+
+
+def test_the_pure_core_exists():
+    # Guards the parametrisation above from silently testing nothing.
+    assert "redactor.cables.parser" in MODULES
+    assert "redactor.review.policy" in MODULES
