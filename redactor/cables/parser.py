@@ -4,10 +4,30 @@ Pure: standard library only, no I/O. Every element carries ``[start, end)`` offs
 points into the stored cable text (see :func:`decode_cable_bytes`, the only way text enters
 the system). The parser never raises on text that decodes: what it cannot place becomes a
 :class:`ParseWarning` with an offset.
+
+How a cable is read (the measured format is described in the project's cable-format notes):
+
+1. The five metadata lines (reference id, created, released, classification, origin).
+2. The telegram envelope ("header"): from after the metadata to the first blank line that is
+   followed by a banner-looking line (splitting at the first blank line is wrong for a third
+   of real cables, whose envelope holds blank lines itself).
+3. The body preamble: anything a media partner put before the banner, the banner, caveat
+   lines, then the labelled fields (E.O., TAGS, SUBJECT, REF, Classified By). The fields are
+   found by their labels rather than by line position, because in real cables they are
+   sometimes glued together on one line (``...003352SIPDISSIPDISNOFORNE.O. 12958: ...``).
+4. The portions: numbered/lettered/bare-marked paragraphs and headings. A portion runs over
+   its continuation blocks up to the next portion or heading.
+5. The signature (the last non-blank line that is a name) and WikiLeaks' own withheld runs.
+
+The work is done mostly by whole-text regular expression scans (in C) rather than by Python
+loops over every line: parsing has to stay within ~10x the cost of merely reading and
+splitting the text.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,7 +45,11 @@ class CableParseError(ValueError):
 
 @dataclass(frozen=True)
 class TextField:
-    """A piece of the cable: its (possibly joined/cleaned) value and where it stands."""
+    """A piece of the cable: its (possibly joined/cleaned) value and where it stands.
+
+    ``text[start:end]`` is the written form; ``value`` may differ from it where lines were
+    joined or a label or marking was removed.
+    """
 
     value: str
     start: int
@@ -49,6 +73,10 @@ class Paragraph:
 
     ``text[start:end]`` of a numbered portion begins with its number; a portion extends over
     its continuation blocks up to the next portion or heading (trailing blank lines excluded).
+    Text of the body that is neither a heading nor under a numbered or marked start (for
+    instance an unnumbered summary after a heading) is a portion with ``number`` and
+    ``marking`` None, so the portions and headings together cover the body between the
+    preamble and the signature.
     """
 
     index: int  # position in Cable.paragraphs, from 0
@@ -61,7 +89,11 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Header:
-    """The telegram envelope between the metadata lines and the body."""
+    """The telegram envelope between the metadata lines and the body.
+
+    Recipients keep their route indicator and precedence as written
+    (``RUEHC/SECSTATE WASHDC PRIORITY 9522``).
+    """
 
     precedence: str | None  # "R", "P", "O", "O R", ...
     dtg: str | None  # "211912Z MAY 09"
@@ -75,7 +107,10 @@ class Header:
 
 @dataclass(frozen=True)
 class Decl:
-    """The E.O. line: the order cited and the declassification instruction."""
+    """The E.O. line: the order cited and the declassification instruction.
+
+    ``start``/``end`` cover the whole statement, label included (``E.O. 12958: DECL: ...``).
+    """
 
     order: str | None  # "12958", "12356", ... as written
     text: str  # the instruction as written: "05/19/2019", "OADR", "25X1", "N/A"
@@ -86,7 +121,10 @@ class Decl:
 
 @dataclass(frozen=True)
 class Reference:
-    """One REF item: label ("A"), its text, and the canonical id of the cable it names."""
+    """One REF item: label ("A"), its text, and the canonical id of the cable it names.
+
+    ``start``/``end`` cover the label and the item text.
+    """
 
     label: str | None
     text: str
@@ -97,7 +135,11 @@ class Reference:
 
 @dataclass(frozen=True)
 class ClassifiedBy:
-    """The "Classified By" statement, possibly wrapped over several lines."""
+    """The "Classified By" statement, possibly wrapped over several lines.
+
+    ``text`` is the statement with its lines joined by single spaces; ``start``/``end``
+    cover the statement as written, label included.
+    """
 
     text: str
     by: str | None
@@ -108,7 +150,13 @@ class ClassifiedBy:
 
 @dataclass(frozen=True)
 class ParseWarning:
-    """Something the parser could not place; ``code`` is stable, e.g. ``unmarked-portion``."""
+    """Something the parser could not place; ``code`` is stable, e.g. ``unmarked-portion``.
+
+    Codes: ``no-metadata``, ``bad-reference-id``, ``bad-date``, ``unknown-classification``,
+    ``no-header``, ``no-banner``, ``duplicate-preamble``, ``no-subject``, ``unknown-marking``,
+    ``nonstandard-marking``, ``unmarked-portion``, ``marking-above-classification``,
+    ``parser-error`` (an internal failure; the cable then carries only its metadata).
+    """
 
     code: str
     message: str
@@ -117,7 +165,12 @@ class ParseWarning:
 
 @dataclass(frozen=True)
 class Cable:
-    """A parsed cable. ``text`` is the stored text all offsets point into."""
+    """A parsed cable. ``text`` is the stored text all offsets point into.
+
+    ``tags`` are upper-cased (some media copies are in lower case); ``tags_span`` covers the
+    tags as written, after the label. ``subject`` covers the subject text after its label and
+    any leading marking. ``references_span`` covers the whole REF statement, label included.
+    """
 
     text: str
     reference_id: TextField | None
@@ -127,7 +180,7 @@ class Cable:
     origin: TextField | None
     header: Header | None
     banner: TextField | None
-    caveats: tuple[TextField, ...]  # NOFORN, SIPDIS, SENSITIVE, EXDIS, ... lines
+    caveats: tuple[TextField, ...]  # NOFORN, SIPDIS, SENSITIVE, EXDIS, ... (value normalised)
     decl: Decl | None
     tags: tuple[str, ...]
     tags_span: TextField | None
@@ -143,19 +196,1486 @@ class Cable:
     warnings: tuple[ParseWarning, ...] = field(default=())
 
 
+# --------------------------------------------------------------------------- decoding
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def normalize_newlines(text: str) -> str:
     """Turn ``\\r\\n`` and lone ``\\r`` into ``\\n``; change nothing else."""
+    if "\r" not in text:
+        return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def decode_cable_bytes(data: bytes) -> str:
     """Decode a cable file as strict UTF-8 and normalise its line endings.
 
-    Raises :class:`CableParseError` (with the byte offset) for anything that is not UTF-8.
+    A leading UTF-8 byte order mark is dropped: it is an encoding signature, not text, and
+    no offset can point into it. Nothing else is changed (no NFC, no stripping). Raises
+    :class:`CableParseError` (with the byte offset) for anything that is not UTF-8 text:
+    UTF-16/UTF-32 (byte order mark or NUL bytes), NUL bytes (binary files), and invalid or
+    truncated UTF-8 sequences (Latin-1, Windows-1252, gzip, PDF streams, ...).
     """
-    raise NotImplementedError
+    if data.startswith(_UTF16_BOMS):
+        raise CableParseError(
+            "file starts with a UTF-16/UTF-32 byte order mark; cables must be UTF-8",
+            byte_offset=0,
+        )
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM) :]
+        shift = len(_UTF8_BOM)
+    else:
+        shift = 0
+    # Report whichever comes first: a NUL byte or a byte that is not UTF-8.
+    nul = data.find(b"\x00")
+    try:
+        text = data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        if nul < 0 or exc.start < nul:
+            offset = exc.start + shift
+            bad = data[exc.start : exc.start + 1].hex()
+            raise CableParseError(
+                f"not valid UTF-8 at byte offset {offset} (byte 0x{bad}: {exc.reason}); "
+                "the file may be Latin-1/Windows-1252 or binary",
+                byte_offset=offset,
+            ) from None
+    if nul >= 0:
+        raise CableParseError(
+            f"NUL byte at byte offset {nul + shift}: binary data or UTF-16, not UTF-8 text",
+            byte_offset=nul + shift,
+        )
+    return normalize_newlines(text)
+
+
+# --------------------------------------------------------------------------- patterns
+
+_W = r"[^\S\n]"  # whitespace other than a newline
+
+# Portion markings: a grammar, not "any parenthesised token" -- (U.S.), (Afghanistan) and
+# (Mideast) also follow paragraph numbers in real cables.
+_LEVEL_U = r"(?:TS|SBU|SE|FOUO|S|C|U)"
+_LEVEL_I = r"(?i:TS|SBU|SE|FOUO|S|C|U)"
+_CAVEAT = (
+    r"(?i:NF|NOFORN|FOUO|FGI|SBU|ORCON|OC|PROPIN|EXDIS|NODIS|LIMDIS|MR"
+    rf"|REL(?:{_W}+TO)?{_W}+[A-Z]{{2,20}}(?:{_W}*[,/]{_W}*[A-Z]{{2,20}}){{0,12}})"
+)
+_SEP = rf"(?:{_W}*(?:/{{1,2}}|-){_W}*|{_W}+)"
+_MARK_U = rf"\({_W}*{_LEVEL_U}(?:{_SEP}{_CAVEAT}){{0,4}}{_W}*\)"
+_MARK_I = rf"\({_W}*{_LEVEL_I}(?:{_SEP}{_CAVEAT}){{0,4}}{_W}*\)"
+# Looks like a marking but is not one we know: "(C - ENTIRE TEXT)", "(SECRET REL INDIA)".
+_MARKISH = rf"\({_W}*(?:TS|SBU|SECRET|CONFIDENTIAL|S|C|U)\b[A-Z/ ,\-]{{0,30}}\)"
+
+_MARK_I_RE = re.compile(_MARK_I)
+
+_NUMBER = r"(?P<num>\d{1,5}(?:\.\d{1,2}){0,2}|#)"
+# A numbered line: "1. (C)", "1.(C)", "1)", "  12.  (S/NF)", "1. Summary: (SBU)", and a
+# number glued to a dashed rule ("-------1.(U)").
+_NUM_BODY = (
+    rf"(?P<nrule>[-=]{{3,}}{_W}*)?{_NUMBER}{_W}*[.)](?=[\s(])(?!\.){_W}*"
+    rf"(?:(?:(?i:summary|comment){_W}*:?{_W}*)?(?P<mark>{_MARK_I})|(?P<markish>{_MARKISH}))?"
+)
+_LINE_BODY = (
+    rf"{_W}*(?:{_NUM_BODY}"
+    rf"|(?P<let>[A-Za-z])[.)]{_W}*(?P<lmark>{_MARK_U})(?=\s|$)"
+    rf"|(?P<bmark>{_MARK_U})(?=\s|$)"
+    rf"|(?P<rule>(?:[-=_*]{_W}?){{3,}})(?={_W}*(?:\n|$)))"
+)
+# Scans look for line starts through the newline before them: a pattern that begins with a
+# literal lets the regex engine skip ahead in C instead of trying every position.
+_LINE_HEAD_RE = re.compile(_LINE_BODY)
+# Lines that may start a portion or be a rule; the full pattern is then matched there only.
+_LINE_CANDIDATE_RE = re.compile(
+    r"\n(?=[^\S\n]*(?:[-=]{3}|\d{1,5}(?:\.\d{1,2}){0,2}[^\S\n]*[.)]|#[^\S\n]*[.)]"
+    r"|[A-Za-z][.)][^\S\n]*\(|\([^\S\n]*[A-Z]|[-=_*][^\S\n]?[-=_*][^\S\n]?[-=_*]))"
+)
+_NUM_LINE_RE = re.compile(rf"^{_W}*{_NUM_BODY}", re.M)
+_NUM_SCAN_RE = re.compile(rf"\n{_W}*{_NUM_BODY}")
+# Paragraphs run together on one line (collapsed cables): "... End Summary. 2. (C) On ..."
+# Found by the dot (a literal lets the engine skip ahead); the number is read backwards.
+_NUM_MIDLINE_RE = re.compile(rf"\.{_W}*(?P<mark>{_MARK_U})")
+_MIDLINE_AFTER = frozenset('.!?"”’)]:-')
+_LETTER_LINE_RE = re.compile(
+    rf"^{_W}*(?P<num>[A-Za-z])[.)]{_W}*(?P<mark>{_MARK_U})(?=\s|$)", re.M
+)
+_BARE_MARK_RE = re.compile(rf"^{_W}*(?P<mark>{_MARK_U})(?=\s|$)", re.M)
+
+_RULE_RE = re.compile(rf"^{_W}*(?P<rule>(?:[-=_*]{_W}?){{3,}})(?={_W}*(?:\n|$)|\d)", re.M)
+# "SUMMARY -------" and "IBP DISCUSSES ... --------- ------": a title and its rule on one line.
+_DASHES_AT_EOL_RE = re.compile(rf"---+(?:{_W}+-+)*{_W}*(?=\n|$)")
+# A short line that may be a heading standing alone ("SUMMARY", "Introduction and Comment").
+_SHORT_LINE_BODY = rf"{_W}*(?P<line>[A-Z][^\n]{{0,78}}[^\s.,;:\\]){_W}*"
+_SHORT_LINE_RE = re.compile(rf"{_SHORT_LINE_BODY}(?=\n{_W}*(?:\n|$)|$)")
+_STANDALONE_SCAN_RE = re.compile(rf"\n{_W}*\n(?={_SHORT_LINE_BODY}(?:\n{_W}*(?:\n|$)|$))")
+_TITLE_WORDS = frozenset(
+    "a an and the of to in on for with at by from or vs versus into over under about".split()
+)
+
+# "BRASILIA 00001300  002.3 OF 003": found by its digits, then the post name before them.
+# The page number is now and then pushed onto a line of its own.
+_PAGE_NUMBERS_RE = re.compile(rf"(?<!\d)\d{{8}}\s{{1,8}}\d{{3}}(?:\.\d)?{_W}+OF{_W}+\d{{3}}(?!\d)")
+_PAGE_POST_RE = re.compile(rf"(?<![A-Za-z0-9])[A-Z]+(?:{_W}[A-Z'\-]+){{0,3}}{_W}+$")
+_OLD_PAGE_RE = re.compile(rf"PAGE{_W}+\d{{2,3}}{_W}[^\n]*?\d{{6}}Z[^\n]*")
+_PAGE_BREAK_RE = re.compile(
+    rf"(?<![A-Za-z0-9])[A-Z]+(?:{_W}[A-Z'\-]+){{0,3}}{_W}+\d{{8}}\s{{1,8}}\d{{3}}"
+    rf"(?:\.\d)?{_W}+OF{_W}+\d{{3}}(?!\d)|PAGE{_W}+\d{{2,3}}{_W}[^\n]*?\d{{6}}Z"
+)
+_CLASS_ONLY_LINE_RE = re.compile(
+    rf"{_W}*(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED OFFICIAL USE){_W}*$"
+)
+
+# One pattern per letter, each starting with a single literal (see _LINE_SCAN_RE).
+_WITHHELD_RES = tuple((c * 4, re.compile(rf"{c}(?={c}{{3}}){c}*")) for c in "XХxх")
+
+# The banner: classification word (letter-spaced, plain or garbled), optional SECTION, post
+# and serial. Letter-spaced forms are matched case-insensitively ("S e c r e t"), plain words
+# only in capitals (so that "Secretary" or "Confidential" at the start of a sentence are not
+# banners).
+_SP = rf"{_W}?"
+_SPACED_CONF = rf"(?i:(?:C{_SP}){{0,2}}O{_W}N{_W}F{_W}I{_W}D{_W}E{_W}N{_W}T{_W}I{_W}A{_W}L)"
+_SPACED_SECRET = rf"(?i:(?:T{_W}O{_W}P{_W}+)?(?:S{_SP}){{1,2}}E{_W}C{_W}R{_W}E{_W}T)"
+_SPACED_UNCLAS = rf"(?i:(?:U{_SP}){{1,2}}N{_W}C{_W}L{_W}A{_W}S)"
+_PLAIN_CLASS = r"(?:TOP SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|U?UNCLAS)"
+_BANNER_CORE = (
+    rf"{_W}*(?:\"+|\",\"|\.\.\.|Cable dated:\S*?)?{_W}*"
+    rf"(?P<cls>{_SPACED_CONF}|{_SPACED_SECRET}|{_SPACED_UNCLAS}|{_PLAIN_CLASS}(?= +\S))"
+    rf"(?![A-Za-z])"
+    rf"(?P<rest>{_W}*(?:E{_SP}F{_SP}T{_SP}O{_W}+)?"
+    rf"(?:(?i:S?ECTION){_W}+\d{{1,2}}{_W}+(?i:[OG]F){_W}+\d{{1,2}}{_W}+)?"
+    rf"(?:[A-Za-z][A-Za-z.'\-]*{_W}+){{1,4}}\d{{3,6}}(?!\d))?"
+)
+# A tab-separated media row may run straight into the banner.
+_BANNER_BODY = rf"(?:[^\n]*\t)?{_BANNER_CORE}"
+_BANNER_RE = re.compile(rf"^{_BANNER_BODY}", re.M)
+_BANNER_SCAN_RE = re.compile(rf"\n{_BANNER_BODY}")
+# Without the tab-separated prefix, for the usual region with no tab in it (much faster).
+_BANNER_SCAN_NOTAB_RE = re.compile(rf"\n{_BANNER_CORE}")
+_WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,"
+# What the first line of a body looks like (cable-format notes, section 2).
+_BANNERLOOK = (
+    rf"{_W}*(?:\"|\",\")?{_W}*(?:\.\.\.)?{_W}*(?:"
+    rf"{_SPACED_CONF}|{_SPACED_SECRET}|{_SPACED_UNCLAS}|{_PLAIN_CLASS} +\S"
+    rf"|{_WEEKDAY}|id:{_W}*\d|Cable dated:|<<\d+>>|\d+{_W}*(?:\n|$)"
+    rf"|\d{{4}}-\d\d-\d\d \d\d:\d\d(?::\d\d)?\t|\"\d+\",|Class:\t)"
+)
+_HEADER_SPLIT_RE = re.compile(rf"\n{_W}*\n(?={_BANNERLOOK})")
+_BLANK_LINE_RE = re.compile(rf"\n{_W}*\n")
+
+_DTG_RE = re.compile(
+    rf"(?:(?P<prec>[ZOPR](?:{_W}+[ZOPR])?){_W}+)?(?P<dtg>\d{{6}}Z{_W}+[A-Za-z]{{3}}{_W}+\d{{2}})\b"
+)
+_TO_RE = re.compile(rf"TO(?:{_W}+|(?=[A-Z0-9]{{4,}}/))")
+_HEADER_PAGE_RE = re.compile(rf"PAGE{_W}+\d{{2,3}}\b")
+
+# Preamble labels. Each alternative is one field type; a field runs to the next label of
+# another type or to the end of its block.
+_LABEL_RE = re.compile(
+    rf"(?P<eo>(?:E\.{_SP}O\.|E\.o\.|(?<![A-Za-z])EO)(?=:?{_W}*:?{_W}*(?:\d{{4,5}}|DECL|N/A)))"
+    rf"|(?P<decl>^{_W}*DECL{_W}*:)"
+    rf"|(?P<tags>(?<![A-Za-z])(?:TAGS|Tags|TAG|AGS(?={_W}*:))(?:{_W}*:|{_W}+(?=[A-Za-z])))"
+    rf"|(?P<subject>(?<![A-Za-z])(?:SUBJECT|Subject|SUBJ){_W}*:)"
+    rf"|(?P<ref>(?<![A-Za-z])(?:REF\(S\)|Ref\(s\)|PROGRAM REF|REFTELS?|Reftels?|REFS?|Refs?)"
+    rf"{_W}*:|^{_W}*REF{_W}+(?=[A-Z0-9(])|^{_W}*[A-Z]{{1,3}}:(?={_W}+(?:\(?A\)|A\.)))"
+    rf"|(?P<cby>(?<![A-Za-z])(?:CLASSIFIED|Classified|Classiied){_W}+(?:BY|By|by)\b)",
+    re.M,
+)
+# Labels are found through these substrings (str.find is far faster than a regex with many
+# alternatives), then confirmed by _LABEL_RE at the offset given.
+_LABEL_KEYS = (
+    ("E.", 0), ("EO", 0), ("DECL", 0), ("TAG", 0), ("Tag", 0), ("AGS", 0), ("SUBJ", 0),
+    ("Subj", 0), ("REF", 0), ("Ref", 0), ("PROGRAM REF", 0), ("LASSIFIED", 1),
+    ("lassified", 1), ("lassiied", 1),
+)
+_U_BEFORE_RE = re.compile(rf"\(U\){_W}*$")
+_CAVEAT_LINE_RE = re.compile(
+    r"(?i:[^\S\n]*(?:(?:SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS|STADIS|E F T O|EFTO"
+    r"|SECRET|CONFIDENTIAL)[^\S\n]*)+)$"
+)
+_CAVEAT_WORD_RE = re.compile(r"(?i:SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS|STADIS|E F T O|EFTO)")
+_EFTO_RE = re.compile(r"E[^\S\n]?F[^\S\n]?T[^\S\n]?O")
+_LETTER_START_RE = re.compile(rf"{_W}*(?:\(?[A-Za-z]\)|[A-Za-z]\.){_W}")
+# A line that ends a wrapped TAGS/SUBJECT/Classified By field.
+_STOP_LINE_RE = re.compile(
+    rf"{_W}*(?:\.\.\.|\"|<<|[A-Z]{{1,3}}:{_W}+(?:\(?A\)|A\.)|{_SPACED_CONF}|{_SPACED_SECRET}|(?:\d{{1,3}}{_W}*[.)]{_W}*)?"
+    rf"\({_W}*(?i:TS|SBU|S|C|U)\b[^)\n]{{0,30}}\)|(?:[-=]{_W}?){{3,}})"
+)
+
+_DECL_RE = re.compile(
+    rf"(?:(?:E\.{_SP}O\.|EO|E\.o\.){_W}*:?{_W}*(?P<order>\d{{4,5}})?{_W}*:?{_W}*)?"
+    rf"(?:(?i:DECL|DNG){_W}*:?{_W}*)?"
+)
+_DATE_RES = (
+    (re.compile(r"(?<!\d)(\d{4})[/-](\d{1,2})[/-](\d{1,2})(?!\d)"), "ymd"),
+    (re.compile(r"(?<!\d)(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})(?!\d)"), "mdy"),
+)
+
+_CBY_LABEL_RE = re.compile(
+    r"(?:\(U\)\s*)?(?:CLASSIFIED|Classified|Classiied)\s+(?:BY|By|by)\b\s*:?\s*"
+    r"(?:(?:CLASSIFIED|Classified)\s+(?:BY|By|by)\b\s*:?\s*)?"
+)
+_REASON_KW_RE = re.compile(
+    r"(?i)[,;.]?\s*(?:\b(?:for|per|under)\s+)?(?:\breasons?\b\s*:?|(?=\b1\s*\.\s*[456]\b))"
+)
+_SECTION_RE = re.compile(r"\b1\s*\.\s*([4-6])(?!\d)\s*\.?")
+_REASON_TOKEN_RE = re.compile(
+    r"\s*(?:\(\s*([a-h])\s*\)|([a-h])(?![a-z0-9])|a\s?n\s?d(?![a-z])|&|,|/|\(|\))", re.I
+)
+
+_REF_LETTER_RE = re.compile(
+    r"(?<![A-Za-z0-9.])(?:\((?P<l1>[A-Za-z])\)|(?P<l2>[A-Za-z])[.)])(?=\s|$)"
+)
+_REF_LEADING_RE = re.compile(
+    r"^(?:(?:\(?[A-Z]\)|[A-Z][.:])\s*|REF(?:TEL)?S?(?:\s+[A-Z])?\s*:\s*)+"
+)
+_CABLE_REF_RE = re.compile(
+    r"(?:\(?(?P<y>\d{4}|\d{2})\)?\s+)?(?P<post>[A-Z][A-Z'\-]*(?:\s[A-Z][A-Z'\-]*){0,3})"
+    r"\s+0*(?P<serial>\d{1,6})(?![\d/])"
+)
+_REF_REST_OK_RE = re.compile(r"\s*(?:$|[.,;:(\[]|AND\b|-|NOTAL|\.\.\.)")
+_REF_NON_POST_WORDS = frozenset(
+    "EMAIL E-MAIL MSG DTG IIR POINTS LETTER MEMO FAX TELCON MEETING NOTE PARA PARAGRAPH "
+    "JAN FEB MAR APR MAY JUN JUL AUG SEP SEPT OCT NOV DEC JANUARY FEBRUARY MARCH APRIL JUNE "
+    "JULY AUGUST SEPTEMBER OCTOBER NOVEMBER DECEMBER AND OF PAGE SECTION".split()
+)
+# Posts whose name in a REF differs from the name in cable ids.
+_POST_ALIASES = {
+    "SECSTATE": "STATE",
+    "RIODEJAN": "RIODEJANEIRO",
+    "USEUBRUSSELS": "BRUSSELS",
+    "UNVIE": "UNVIEVIENNA",
+    "USUN": "USUNNEWYORK",
+}
+
+_TRAILER_RE = re.compile(
+    r"(?:=+\s*CABLE ENDS\s*=+|NNNN|End Cable Text|[\"\\.\s]*|\d{1,2}/\d{1,2}/\d{2,4}"
+    r"|Declassified/Released.*|Systematic Review.*)",
+    re.I,
+)
+_NAME_RE = re.compile(
+    r"(?:(?:van|von|de|del|da|di|le|la|du)\s)?[A-Z][A-Za-z'’.\-]*"
+    r"(?:\s(?:(?:van|von|de|del|da|di|le|la|du)\s)?[A-Z][A-Za-z'’.\-]*){0,3}"
+)
+_GLUED_SIGNATURE_RE = re.compile(r"[.!?\"”)]\s+(?P<name>[A-Z]{3,}(?:\s[A-Z]{2,})?)$")
+_NOT_NAMES = frozenset(
+    "END COMMENT SUMMARY NOTE TEXT BEGIN NNNN SIPDIS NOFORN CLASSIFIED UNCLASSIFIED "
+    "CONFIDENTIAL SECRET SENSITIVE UNCLAS REPORT CABLE".split()
+)
+
+_REF_ID_RE = re.compile(r"\d{2}[A-Z]+\d+")
+_META_DATE_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d)")
+_KNOWN_CLASSIFICATIONS = frozenset(
+    {
+        "CONFIDENTIAL",
+        "CONFIDENTIAL//NOFORN",
+        "SECRET",
+        "SECRET//NOFORN",
+        "UNCLASSIFIED",
+        "UNCLASSIFIED//FOR OFFICIAL USE ONLY",
+        "TOP SECRET",
+    }
+)
+_RANK = {"U": 0, "C": 1, "S": 2, "TS": 3}
+_MARK_LEVEL_RE = re.compile(r"(TS|SBU|SE|FOUO|S|C|U)(?![A-Z])")
+_MARK_WORD_RE = re.compile(r"[A-Z]+")
+_REL_SPLIT_RE = re.compile(r"[\s,/]+")
+_INFO_LOG_RE = re.compile(r"INFO\s+LOG-")
+_PARENS_RE = re.compile(r"\([^()]*\)")
+_TAG_TOKEN_RE = re.compile(r"\S+(?:\s+\([^()]*\))?")
+_REF_SPLIT_RE = re.compile(r"[;\n]")
+_SUBJECT_AGAIN_RE = re.compile(r"(?:SUBJECT|Subject)[^\S\n]*:")
+_PARTIAL_EXTRACT = "This record is a partial extract"
+_HEADER_KEYWORD_HEADS = frozenset({"TO", "IN", "XM", "PA", "FM", "Th"})
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``[start, end)`` past surrounding whitespace (U+2028 included)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _field(text: str, start: int, end: int) -> TextField | None:
+    start, end = _strip_span(text, start, end)
+    if start >= end:
+        return None
+    return TextField(text[start:end], start, end)
+
+
+def _line_end(text: str, pos: int, limit: int) -> int:
+    nl = text.find("\n", pos, limit)
+    return limit if nl < 0 else nl
+
+
+def _is_blank(text: str, start: int, end: int) -> bool:
+    return start >= end or text[start:end].isspace()
+
+
+def _join_lines(chunk: str) -> str:
+    """Join wrapped lines with single spaces (dropping CSV-escape backslashes at line ends)."""
+    parts = []
+    for line in chunk.split("\n"):
+        line = line.strip()
+        if line.endswith("\\"):
+            line = line[:-1].rstrip()
+        if line:
+            parts.append(line)
+    return " ".join(parts)
+
+
+def _parse_date(s: str) -> date | None:
+    """The first date written in ``s`` (m/d/yyyy, m/d/yy, yyyy/mm/dd, mm-dd-yy), or None."""
+    for regex, order in _DATE_RES:
+        m = regex.search(s)
+        if not m:
+            continue
+        a, b, c = (int(g) for g in m.groups())
+        if order == "ymd":
+            y, mo, d = a, b, c
+        else:
+            mo, d, y = a, b, c
+            if len(m.group(3)) == 2:
+                # Two-digit years: the corpus runs 1966-2010 and instructions point ahead.
+                y += 2000 if y < 50 else 1900
+        try:
+            return date(y, mo, d)
+        except ValueError:
+            return None
+    return None
+
+
+_MARKING_MEMO: dict[str, tuple[str | None, tuple[str, ...], str | None]] = {}
+
+
+def make_marking(raw: str, start: int, end: int) -> tuple[Marking, str | None]:
+    """Normalise a marking written as ``raw`` (parentheses included).
+
+    Returns the :class:`Marking` and, when the mark is not a standard one, a note saying how
+    it was read (the caller turns it into a warning). ``(SE)`` -- a typo seen in real cables
+    -- is read as ``S``: the higher of the levels it could stand for, so that nothing is
+    under-protected.
+    """
+    memo = _MARKING_MEMO.get(raw)
+    if memo is None:
+        memo = _normalise_marking(raw)
+        if len(_MARKING_MEMO) < 4096:
+            _MARKING_MEMO[raw] = memo
+    level, caveats, note = memo
+    return Marking(raw, level, caveats, start, end), note
+
+
+def _normalise_marking(raw: str) -> tuple[str | None, tuple[str, ...], str | None]:
+    inner = raw[1:-1].strip().upper()
+    m = _MARK_LEVEL_RE.match(inner)
+    if not m:
+        return None, (), "not a known marking"
+    lvl = m.group(1)
+    note = None
+    caveats: list[str] = []
+    if lvl == "SBU":
+        level = "U"
+        caveats.append("SBU")
+    elif lvl == "FOUO":
+        level = "U"
+        caveats.append("FOUO")
+    elif lvl == "SE":
+        level = "S"
+        note = "read as S (SE is not a marking; S is the higher level it may stand for)"
+    else:
+        level = lvl
+    rest = inner[m.end() :]
+    while rest:
+        rest = rest.lstrip(" /-\t")
+        if not rest:
+            break
+        if rest.startswith("REL"):
+            cut = rest.find("//")
+            clause = rest if cut < 0 else rest[:cut]
+            rest = "" if cut < 0 else rest[cut:]
+            words = [w for w in _REL_SPLIT_RE.split(clause[3:]) if w and w != "TO"]
+            caveats.append("REL TO " + ", ".join(words))
+            continue
+        word = _MARK_WORD_RE.match(rest)
+        if not word:
+            break
+        token = word.group(0)
+        rest = rest[word.end() :]
+        caveats.append("NF" if token == "NOFORN" else token)
+    return level, tuple(dict.fromkeys(caveats)), note
+
+
+# --------------------------------------------------------------------------- the parser
+
+
+@dataclass
+class _Field:
+    kind: str
+    start: int  # label start
+    label_end: int
+    end: int
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.n = len(text)
+        self.warnings: list[ParseWarning] = []
+        self.page_breaks: list[TextField] = []
+        self._pb_starts: list[int] = []
+
+    def warn(self, code: str, message: str, start: int) -> None:
+        self.warnings.append(ParseWarning(code, message, max(0, min(start, self.n))))
+
+    # ---------------------------------------------------------------- metadata
+
+    def metadata(self) -> tuple[list[TextField | None], int]:
+        """The five metadata lines, and the offset of the newline ending line 5 (or n)."""
+        text = self.text
+        out: list[TextField | None] = []
+        pos = 0
+        last_nl = self.n
+        for _ in range(5):
+            if pos > self.n:
+                out.append(None)
+                continue
+            nl = text.find("\n", pos)
+            end = self.n if nl < 0 else nl
+            out.append(_field(text, pos, end))
+            last_nl = end
+            pos = end + 1
+        return out, last_nl
+
+    def meta_datetime(self, f: TextField | None, what: str) -> datetime | None:
+        if f is None:
+            return None
+        m = _META_DATE_RE.fullmatch(f.value)
+        if m:
+            try:
+                return datetime(*(int(g) for g in m.groups()))
+            except ValueError:
+                pass
+        self.warn("bad-date", f"{what} date is not YYYY-MM-DD HH:MM: {f.value[:40]!r}", f.start)
+        return None
+
+    # ---------------------------------------------------------------- header
+
+    def split_header(self, meta_end: int) -> tuple[int, int, int]:
+        """Return (header_start, header_end, body_start)."""
+        text, n = self.text, self.n
+        if meta_end >= n:
+            return n, n, n
+        m = _HEADER_SPLIT_RE.search(text, meta_end)
+        if m:
+            return meta_end + 1, m.start(), m.end()
+        # Fallback: first blank line after the first non-blank header line.
+        pos = meta_end + 1
+        while pos < n and text[pos].isspace():
+            pos += 1
+        b = _BLANK_LINE_RE.search(text, pos)
+        if b:
+            return meta_end + 1, b.start(), b.end()
+        return meta_end + 1, meta_end + 1, meta_end + 1
+
+    def header(self, start: int, end: int) -> Header | None:
+        """The telegram envelope in ``[start, end)``; None (and a warning) if it is empty."""
+        text = self.text
+        prec = dtg = None
+        sender = None
+        to: list[TextField] = []
+        info: list[TextField] = []
+        partial = False
+        state = None
+        first = last = None
+        pos = start
+        for raw in text[start:end].split("\n"):
+            line_pos = pos
+            pos += len(raw) + 1
+            line = raw.strip()
+            if not line:
+                state = None
+                continue
+            a = line_pos + len(raw) - len(raw.lstrip())
+            b = a + len(line)
+            if first is None:
+                first = a
+            last = b
+            head = line[:2]
+            # Recipient lists are most of the envelope: take them on the fast path.
+            if state is not None and head not in _HEADER_KEYWORD_HEADS:
+                (to if state == "to" else info).append(TextField(line, a, b))
+                continue
+            if line.startswith(_PARTIAL_EXTRACT):
+                partial = True
+                state = None
+                continue
+            if head in ("PA", "TO") and (
+                _HEADER_PAGE_RE.match(line) or _HEADER_PAGE_RE.search(line, 2, 12)
+            ):
+                pm = _HEADER_PAGE_RE.search(text, a, b)
+                ps = pm.start() if pm else a
+                self.page_breaks.append(TextField(text[ps:b], ps, b))
+                if head == "TO":
+                    state = "to"
+                continue
+            if dtg is None:
+                m = _DTG_RE.match(line)
+                if m:
+                    prec, dtg = m.group("prec"), m.group("dtg")
+                    state = None
+                    continue
+            if line.startswith("FM "):
+                sender = _field(text, a + 3, b)
+                state = None
+                continue
+            m = _TO_RE.match(line)
+            if m and state != "info":
+                state = "to"
+                f = _field(text, a + m.end(), b)
+                if f:
+                    to.append(f)
+                continue
+            if line.startswith("INFO"):
+                if _INFO_LOG_RE.match(line):
+                    state = None
+                    continue
+                state = "info"
+                f = _field(text, a + 4, b)
+                if f:
+                    info.append(f)
+                continue
+            if line.startswith("XMT "):
+                state = None
+                continue
+            if state == "to":
+                to.append(TextField(line, a, b))
+            elif state == "info":
+                info.append(TextField(line, a, b))
+        if first is None:
+            self.warn("no-header", "no telegram header (no FM, TO or date-time group)", start)
+            return None
+        if dtg is None and sender is None and not to:
+            self.warn("no-header", "the header holds no FM, TO or date-time group", first)
+        return Header(prec, dtg, sender, tuple(to), tuple(info), partial, first, last)
+
+    # ---------------------------------------------------------------- banner, preamble
+
+    def find_first_numbered(self, start: int, end: int) -> int | None:
+        """Offset of the first line that starts a marked numbered portion (or "1.")."""
+        scan_from = start - 1 if start > 0 and self.text[start - 1] == "\n" else start
+        for m in _NUM_SCAN_RE.finditer(self.text, scan_from, end):
+            if m.group("mark") or m.group("num") == "1":
+                return m.start("num")
+        return None
+
+    def banners(self, start: int, end: int) -> list[re.Match[str]]:
+        text = self.text
+        out = []
+        if start == 0 or text[start - 1] == "\n":
+            head = _BANNER_RE.match(text, start, end)
+            if head:
+                out.append(head)
+        scan = _BANNER_SCAN_RE if "\t" in text[start:end] else _BANNER_SCAN_NOTAB_RE
+        out.extend(scan.finditer(text, start, end))
+        return out
+
+    def labels(self, start: int, end: int) -> list[tuple[str, int, int]]:
+        """Preamble labels in ``[start, end)``: (kind, label start, label end), in order."""
+        text = self.text
+        found: dict[int, tuple[str, int, int]] = {}
+        for key, off in _LABEL_KEYS:
+            pos = text.find(key, start, end)
+            while pos >= 0:
+                at = pos - off
+                m = _LABEL_RE.match(text, at, end) if at >= start else None
+                if m is None:
+                    ls = text.rfind("\n", start, pos) + 1
+                    if ls > start and _is_blank(text, ls, pos):
+                        m = _LABEL_RE.match(text, ls, end)
+                if m is not None:
+                    kind = m.lastgroup or ""
+                    s0 = m.start(kind)
+                    if kind == "decl":
+                        s0 = text.index("DECL", s0)
+                    elif kind == "cby":
+                        u = _U_BEFORE_RE.search(text, max(start, s0 - 8), s0)
+                        if u:
+                            s0 = u.start()
+                    if s0 not in found:
+                        found[s0] = (kind, s0, m.end())
+                pos = text.find(key, pos + len(key), end)
+        return [found[k] for k in sorted(found)]
+
+    def block_end(self, kind: str, label_line_end: int, limit: int, lettered: bool) -> int:
+        """Where a field whose label line ends at ``label_line_end`` ends (at most ``limit``).
+
+        E.O. statements are one line. TAGS, SUBJECT and Classified By run over their wrapped
+        lines up to a blank line or a line that cannot continue them. A lettered REF list also
+        runs over blank lines and page breaks while the next line starts with a letter label.
+        """
+        text = self.text
+        end = min(label_line_end, limit)
+        if kind in ("eo", "decl"):
+            return end
+        pos = label_line_end + 1
+        while pos < limit:
+            le = _line_end(text, pos, limit)
+            if _is_blank(text, pos, le):
+                if kind != "ref" or not lettered:
+                    break
+                nxt = pos
+                while nxt < limit:
+                    ne = _line_end(text, nxt, limit)
+                    if not _is_blank(text, nxt, ne) and not self.is_page_break_line(nxt, ne):
+                        break
+                    nxt = ne + 1
+                if (
+                    nxt < limit
+                    and _LETTER_START_RE.match(text, nxt)
+                    and not _LETTER_LINE_RE.match(text, nxt)
+                ):
+                    pos = nxt
+                    continue
+                break
+            if (
+                _STOP_LINE_RE.match(text, pos)
+                or self.is_page_break_line(pos, le)
+                or _BANNER_RE.match(text, pos)
+                or (kind != "ref" and _NUM_LINE_RE.match(text, pos))
+            ):
+                break
+            end = le
+            pos = le + 1
+        return end
+
+    def is_page_break_line(self, a: int, b: int) -> bool:
+        m = _PAGE_BREAK_RE.search(self.text, a, b)
+        if not m:
+            return False
+        return _is_blank(self.text, a, m.start()) and _is_blank(self.text, m.end(), b)
+
+    def preamble_fields(
+        self,
+        regions: list[tuple[int, int]],
+        limit: int | None,
+        all_labels: list[tuple[str, int, int]] | None = None,
+    ) -> dict[str, _Field]:
+        """The first field of each type, looking in ``regions`` in order of preference.
+
+        A field ends at the end of its block (see :meth:`block_end`, never past ``limit``,
+        the first numbered paragraph, except for Classified By which may be inside it) or at
+        the next label of another type, whichever comes first. Labels of the same type do
+        not end a field: ``SUBJECT: (C) SUBJECT: ...``, ``REF: A. REFTELS: (A) ...``.
+        """
+        text = self.text
+        found: dict[str, _Field] = {}
+        for rstart, rend in regions:
+            if all_labels is None:
+                labels = self.labels(rstart, rend)
+            else:
+                labels = [lb for lb in all_labels if rstart <= lb[1] and lb[2] <= rend]
+            for i, (kind, s, le) in enumerate(labels):
+                key = "eo" if kind == "decl" else kind
+                if key in found:
+                    continue
+                line_end = _line_end(text, le, self.n)
+                if kind == "cby" or limit is None:
+                    lim = self.n
+                else:
+                    lim = max(limit, line_end)
+                lettered = kind == "ref" and bool(_LETTER_START_RE.match(text, le))
+                end = self.block_end(kind, line_end, lim, lettered)
+                for kind2, s2, _ in labels[i + 1 :]:
+                    if s2 >= end:
+                        break
+                    if kind2 != kind and {kind, kind2} != {"eo", "decl"}:
+                        end = s2
+                        break
+                end = _strip_span(text, s, end)[1]
+                found[key] = _Field(key, s, le, max(end, le))
+        return found
+
+    # ---------------------------------------------------------------- field parsers
+
+    def decl(self, f: _Field) -> Decl:
+        s = self.text[f.start : f.end]
+        m = _DECL_RE.match(s)
+        order = m.group("order") if m else None
+        instr = _join_lines(s[m.end() :] if m else s)
+        instr = instr.rstrip("\\ ").strip()
+        return Decl(order, instr, _parse_date(instr), f.start, f.end)
+
+    def tags(self, f: _Field) -> tuple[tuple[str, ...], TextField | None]:
+        text = self.text
+        span = _field(text, f.label_end, f.end)
+        if span is None:
+            return (), None
+        out: list[str] = []
+        for line in span.value.split("\n"):
+            line = line.strip().rstrip("\\").strip()
+            if not line:
+                continue
+            outside = _PARENS_RE.sub("", line) if "(" in line else line
+            parts = line.split(",") if "," in outside else None
+            if parts is not None:
+                # Re-join commas that fell inside parentheses (person tags).
+                merged: list[str] = []
+                depth = 0
+                for p in parts:
+                    if depth > 0 and merged:
+                        merged[-1] += "," + p
+                    else:
+                        merged.append(p)
+                    depth += p.count("(") - p.count(")")
+                tokens = [" ".join(p.split()) for p in merged]
+            else:
+                tokens = _TAG_TOKEN_RE.findall(line)
+                fixed: list[str] = []
+                for t in tokens:
+                    if t.startswith("(") and fixed:
+                        fixed[-1] += " " + t
+                    else:
+                        fixed.append(t)
+                tokens = fixed
+            out.extend(t.upper() for t in tokens if t and t not in ("\\",))
+        return tuple(out), span
+
+    def subject(self, f: _Field) -> tuple[TextField | None, Marking | None]:
+        text = self.text
+        a, b = _strip_span(text, f.label_end, f.end)
+        marking = None
+        m = _MARK_I_RE.match(text, a, b)
+        if m:
+            marking, note = make_marking(m.group(0), m.start(), m.end())
+            if note:
+                self.warn("nonstandard-marking", f"subject marking {m.group(0)}: {note}", a)
+            a, b = _strip_span(text, m.end(), b)
+            again = _SUBJECT_AGAIN_RE.match(text, a, b)
+            if again:
+                a, b = _strip_span(text, again.end(), b)
+        if b > a and text[b - 1] == "\\":
+            a, b = _strip_span(text, a, b - 1)
+        if a >= b:
+            return None, marking
+        return TextField(_join_lines(text[a:b]), a, b), marking
+
+    def classified_by(self, f: _Field) -> ClassifiedBy:
+        joined = _join_lines(self.text[f.start : f.end])
+        m = _CBY_LABEL_RE.match(joined)
+        body = joined[m.end() :] if m else joined
+        kw = _REASON_KW_RE.search(body)
+        by_text = body[: kw.start()] if kw else body
+        by = by_text.strip(" ,;.:") or None
+        reasons: list[str] = []
+        sec = _SECTION_RE.search(body, kw.start() if kw else 0)
+        if sec:
+            pos = sec.end()
+            while True:
+                t = _REASON_TOKEN_RE.match(body, pos)
+                if not t or t.end() == pos:
+                    break
+                letter = t.group(1) or t.group(2)
+                if letter:
+                    reasons.append(f"1.{sec.group(1)}({letter.upper()})")
+                pos = t.end()
+        return ClassifiedBy(joined, by, tuple(dict.fromkeys(reasons)), f.start, f.end)
+
+    def references(self, f: _Field, year: str | None) -> tuple[Reference, ...]:
+        text = self.text
+        a, b = _strip_span(text, f.label_end, f.end)
+        if a >= b:
+            return ()
+        items: list[tuple[str | None, int, int, int]] = []  # label, start, text start, end
+        first = _REF_LETTER_RE.match(text, a, b)
+        letter0 = (first.group("l1") or first.group("l2")) if first else None
+        if letter0 and letter0 in "Aa":
+            expected = ord("A")
+            starts = []
+            for m in _REF_LETTER_RE.finditer(text, a, b):
+                letter = m.group("l1") or m.group("l2")
+                if ord(letter.upper()) == expected:
+                    starts.append((letter, m.start(), m.end()))
+                    expected += 1
+            for i, (letter, s, te) in enumerate(starts):
+                e = starts[i + 1][1] if i + 1 < len(starts) else b
+                items.append((letter, s, te, e))
+        else:
+            pos = a
+            for m in _REF_SPLIT_RE.finditer(text, a, b):
+                items.append((None, pos, pos, m.start()))
+                pos = m.end()
+            items.append((None, pos, pos, b))
+        out: list[Reference] = []
+        for label, s, ts, e in items:
+            while e > ts and (text[e - 1].isspace() or text[e - 1] in ";,"):
+                e -= 1
+            ts2, e = _strip_span(text, ts, e)
+            if ts2 >= e:
+                continue
+            if label is None:
+                # Unlettered items separated by commas: split only when every part names
+                # a cable ("MADRID 5426, MADRID 5425"), not "STATE CA-3400 NOV 2, 1966".
+                chunk = text[ts2:e]
+                parts = chunk.split(",")
+                if len(parts) > 1 and all(self.cable_id(p, year) for p in parts):
+                    off = ts2
+                    for p in parts:
+                        pa, pb = _strip_span(text, off, off + len(p))
+                        off += len(p) + 1
+                        if pa < pb:
+                            out.append(
+                                Reference(None, text[pa:pb], self.cable_id(text[pa:pb], year),
+                                          pa, pb)
+                            )
+                    continue
+            item = " ".join(_join_lines(text[ts2:e]).split())
+            if label is not None:
+                dup = re.match(rf"(?:\(?{re.escape(label)}\)|{re.escape(label)}[.:])\s*", item)
+                if dup:
+                    item = item[dup.end() :]
+            out.append(Reference(label, item, self.cable_id(item, year), s, e))
+        return tuple(out)
+
+    @staticmethod
+    def cable_id(item: str, year: str | None) -> str | None:
+        """The canonical id of the cable an item names ("2008 LONDON 3082" -> "08LONDON3082")."""
+        s = _REF_LEADING_RE.sub("", " ".join(item.upper().split()))
+        m = _CABLE_REF_RE.match(s)
+        if not m or not _REF_REST_OK_RE.match(s, m.end()):
+            return None
+        words = m.group("post").split()
+        post = "".join(words).replace("'", "")
+        if post in _POST_ALIASES:
+            post = _POST_ALIASES[post]
+        elif any(w in _REF_NON_POST_WORDS for w in words) or len(post) < 3:
+            return None
+        y = m.group("y")
+        yy = y[-2:] if y else year
+        if yy is None:
+            return None
+        return f"{yy}{post}{int(m.group('serial'))}"
+
+    # ---------------------------------------------------------------- body scans
+
+    def scan_page_breaks(self, start: int, end: int) -> None:
+        """Record page-break lines (and mid-line page breaks of collapsed cables)."""
+        text = self.text
+        # Found through the leading zeros of their 8-digit serial (str.find is far faster
+        # than a regex that starts with digits), then confirmed there.
+        last_end = start
+        pos = text.find(" 00", start, end)
+        while pos >= 0:
+            m = _PAGE_NUMBERS_RE.match(text, pos + 1, end)
+            pos = text.find(" 00", pos + 3, end)
+            if m and m.start() >= last_end:
+                post = _PAGE_POST_RE.search(text, max(start, m.start() - 40), m.start())
+                if post:
+                    a, b = post.start(), m.end()
+                    self.page_breaks.append(TextField(text[a:b], a, b))
+                    last_end = b
+        pos = text.find("PAGE", start, end)
+        while pos >= 0:
+            m = _OLD_PAGE_RE.match(text, pos, end)
+            ls = text.rfind("\n", start, pos) + 1
+            if m and _is_blank(text, max(ls, start), pos):
+                a, b = _strip_span(text, pos, m.end())
+                value = text[a:b]
+                # Old cables repeat the classification above each page header.
+                prev_end = ls - 1
+                for _ in range(3):
+                    if prev_end <= start:
+                        break
+                    prev_start = max(text.rfind("\n", start, prev_end) + 1, start)
+                    if _is_blank(text, prev_start, prev_end):
+                        prev_end = prev_start - 1
+                        continue
+                    if _CLASS_ONLY_LINE_RE.fullmatch(text, prev_start, prev_end):
+                        a = _strip_span(text, prev_start, prev_end)[0]
+                    break
+                self.page_breaks.append(TextField(value, a, b))
+            pos = text.find("PAGE", pos + 4, end)
+
+    def scan_withheld(self, start: int, end: int) -> tuple[TextField, ...]:
+        """WikiLeaks' redaction runs: 4+ X (Latin or Cyrillic, either case).
+
+        Upper-case runs count wherever they are (they are often glued to a word:
+        ``businessmanXXXXXXXXXXXX``); lower-case runs only as a word of their own.
+        Runs mixing the two alphabets are not recognised.
+        """
+        text = self.text
+        out: list[TextField] = []
+        ascii_only = text.isascii()
+        for probe, regex in _WITHHELD_RES:
+            if (ascii_only and not probe.isascii()) or probe not in text:
+                continue
+            for m in regex.finditer(text, start, end):
+                a, b = m.span()
+                if m.group(0).islower() and (
+                    (a > 0 and text[a - 1].isalpha()) or (b < self.n and text[b].isalpha())
+                ):
+                    continue
+                out.append(TextField(m.group(0), a, b))
+        out.sort(key=lambda f: f.start)
+        return tuple(out)
+
+    def signature(self, body_start: int, body_end: int) -> tuple[TextField | None, int]:
+        """The signature and the end of the cable's content (before signature/trailers)."""
+        text = self.text
+        end = body_end
+        for _ in range(12):
+            if end <= body_start:
+                return None, body_start
+            ls = text.rfind("\n", body_start, end) + 1
+            if ls < body_start:
+                ls = body_start
+            a, b = _strip_span(text, ls, end)
+            if a >= b or _TRAILER_RE.fullmatch(text, a, b):
+                end = max(body_start, ls - 1)
+                continue
+            line = text[a:b]
+            name_end = b
+            stripped = line.rstrip(" .\\\"")
+            if len(stripped) < len(line) and stripped and not stripped.endswith(("JR", "Jr")):
+                name_end = a + len(stripped)
+                line = stripped
+            if (
+                len(line) <= 40
+                and _NAME_RE.fullmatch(line)
+                and not any(w.upper().strip(".") in _NOT_NAMES for w in line.split())
+                and not line.endswith(":")
+            ):
+                return TextField(line, a, name_end), a
+            g = _GLUED_SIGNATURE_RE.search(text, max(a, b - 60), b)
+            if g and g.group("name").split()[0] not in _NOT_NAMES:
+                s, e = g.span("name")
+                return TextField(g.group("name"), s, e), s
+            return None, b
+        return None, end
+
+    # ---------------------------------------------------------------- portions
+
+    def portions(self, start: int, end: int, classification: str | None) -> tuple[Paragraph, ...]:
+        text = self.text
+        if start >= end:
+            return ()
+        # (position, heading end or -1, kind, number, match holding the marking, its group)
+        events: list[tuple[int, int, str, str | None, re.Match[str] | None, str]] = []
+        nums: list[tuple[int, str, re.Match[str], bool]] = []
+        rules: list[tuple[int, int]] = []
+        scan_from = start - 1 if start > 0 and text[start - 1] == "\n" else start
+        line_starts = [c.end() for c in _LINE_CANDIDATE_RE.finditer(text, scan_from, end)]
+        if start == 0:
+            line_starts.insert(0, 0)
+        for ls in line_starts:
+            m = _LINE_HEAD_RE.match(text, ls, end)
+            if m is None:
+                continue
+            if m.group("num") is not None:
+                nums.append((m.start("num"), m.group("num"), m, False))
+                if m.group("nrule"):
+                    rs = m.start("nrule")
+                    rules.append((rs, rs + len(m.group("nrule").rstrip())))
+            elif m.group("let") is not None:
+                events.append((m.start("let"), -1, "portion", m.group("let"), m, "lmark"))
+            elif m.group("bmark") is not None:
+                events.append((m.start("bmark"), -1, "portion", None, m, "bmark"))
+            else:
+                rs = m.start("rule")
+                rules.append((rs, rs + len(m.group("rule").rstrip())))
+        for m in _NUM_MIDLINE_RE.finditer(text, start, end):
+            mid = self.midline_number(m.start(), start)
+            if mid is not None:
+                nums.append((mid[0], mid[1], m, True))
+        nums.sort(key=lambda t: t[0])
+        # In a marked cable, an unmarked number written otherwise than the marked ones
+        # ("4)" among "3. (S/NF)") is a list inside a paragraph, not a portion.
+        puncts = [
+            text[m.end("num") : m.end()].lstrip()[:1]
+            for _, _, m, midline in nums
+            if not midline and m.group("mark")
+        ]
+        main_punct = max(set(puncts), key=puncts.count) if puncts else None
+        last_int: int | None = None
+        for pos, num, m, midline in nums:
+            marked = bool(m.group("mark"))
+            markish = False if midline else bool(m.group("markish"))
+            is_int = num.isdigit()
+            if midline:
+                if not (is_int and last_int is not None and int(num) == last_int + 1):
+                    continue
+            elif not (marked or markish):
+                if not is_int or not (last_int is None or int(num) == last_int + 1):
+                    continue
+                punct = text[m.end("num") : m.end()].lstrip()[:1]
+                if main_punct is not None and punct != main_punct:
+                    continue
+            if is_int:
+                last_int = int(num)
+            events.append((pos, -1, "portion", num, m, "markish" if markish else "mark"))
+        for hs, he in self.headings(start, end, rules):
+            events.append((hs, he, "heading", None, None, ""))
+        events.sort(key=lambda e: (e[0], e[2] != "heading"))
+
+        # Drop starts that fall inside a heading's extent.
+        cleaned: list[tuple[int, int, str, str | None, re.Match[str] | None, str]] = []
+        heading_end = -1
+        for ev in events:
+            if ev[0] < heading_end:
+                continue
+            cleaned.append(ev)
+            if ev[2] == "heading":
+                heading_end = ev[1]
+        events = cleaned
+
+        pb_starts = self._pb_starts = [p.start for p in self.page_breaks]
+        pb_ends = [p.end for p in self.page_breaks]
+
+        def trim_end(s: int, e: int) -> int:
+            """Pull ``e`` back over trailing whitespace and page-break lines."""
+            while True:
+                while e > s and text[e - 1].isspace():
+                    e -= 1
+                if not pb_starts:
+                    return e
+                i = bisect_right(pb_starts, e) - 1
+                if i >= 0 and pb_ends[i] == e and pb_starts[i] > s:
+                    e = pb_starts[i]
+                    continue
+                return e
+
+        rank_limit = None
+        if classification:
+            c = classification.upper()
+            rank_limit = (
+                3 if c.startswith("TOP SECRET") else
+                2 if c.startswith("SECRET") else
+                1 if c.startswith("CONFIDENTIAL") else
+                0 if c.startswith("UNCLASSIFIED") else None
+            )
+
+        raw: list[tuple[str, str | None, Marking | None, int, int]] = []
+        gap_start = start
+        any_marked = False
+        for i, (pos, hend, kind, num, m, group) in enumerate(events):
+            nxt = events[i + 1][0] if i + 1 < len(events) else end
+            # Text between the previous item and this one that belongs to no start.
+            gs, ge = gap_start, trim_end(gap_start, pos)
+            gs, ge = _strip_span(text, gs, ge)
+            if ge > gs and not self.only_page_breaks(gs, ge):
+                raw.append(("portion", None, None, gs, ge))
+            if kind == "heading":
+                raw.append(("heading", None, None, pos, hend))
+                gap_start = hend
+                continue
+            marking = None
+            raw_mark = m.group(group) if m is not None else None
+            if raw_mark and group == "markish":
+                ms, me = m.span(group)
+                marking = Marking(raw_mark, None, (), ms, me)
+                self.warn("unknown-marking", f"unknown portion marking {raw_mark}", ms)
+            elif raw_mark:
+                marking, note = make_marking(raw_mark, m.start(group), m.end(group))
+                any_marked = True
+                if note:
+                    self.warn("nonstandard-marking", f"marking {raw_mark}: {note}", pos)
+            e = trim_end(pos, nxt)
+            raw.append(("portion", num, marking, pos, max(e, pos + 1)))
+            gap_start = nxt
+        gs, ge = _strip_span(text, gap_start, trim_end(gap_start, end))
+        if ge > gs and not self.only_page_breaks(gs, ge):
+            raw.append(("portion", None, None, gs, ge))
+
+        classified = rank_limit is not None and rank_limit > 0
+        out: list[Paragraph] = []
+        for kind, num, marking, s, e in raw:
+            if kind == "portion" and marking is not None and marking.level is not None:
+                if rank_limit is not None and _RANK[marking.level] > rank_limit:
+                    self.warn(
+                        "marking-above-classification",
+                        f"portion marked {marking.raw} in a {classification} cable",
+                        s,
+                    )
+            if (
+                kind == "portion"
+                and num is not None
+                and marking is None
+                and classified
+                and any_marked
+                and num.isdigit()
+            ):
+                self.warn("unmarked-portion", f"numbered portion {num} has no marking", s)
+            out.append(Paragraph(len(out), kind, num, marking, s, e))
+        return tuple(out)
+
+    def midline_number(self, dot: int, floor: int) -> tuple[int, str] | None:
+        """The paragraph number ending just before ``dot`` in running text, if any.
+
+        Accepts "... End Summary. 2. (C)": one or two digits (spaces allowed before the
+        dot), preceded by spaces, preceded by the end of a sentence or a rule.
+        """
+        text = self.text
+        i = dot
+        while i > floor and text[i - 1] in " \t":
+            i -= 1
+        j = i
+        while j > floor and j > i - 2 and text[j - 1].isdigit() and text[j - 1].isascii():
+            j -= 1
+        if j == i or (j > floor and text[j - 1].isdigit()):
+            return None
+        k = j
+        while k > floor and text[k - 1] in " \t":
+            k -= 1
+        if k == j or k <= floor or text[k - 1] not in _MIDLINE_AFTER:
+            return None
+        return j, text[j:i]
+
+    def only_page_breaks(self, s: int, e: int) -> bool:
+        """Whether ``[s, e)`` holds nothing but whitespace and page-break lines."""
+        text = self.text
+        starts = self._pb_starts
+        pos = s
+        i = max(bisect_right(starts, s) - 1, 0)
+        while i < len(starts) and starts[i] < e:
+            p = self.page_breaks[i]
+            i += 1
+            if p.end <= s:
+                continue
+            if not _is_blank(text, pos, p.start):
+                return False
+            pos = max(pos, p.end)
+        return _is_blank(text, pos, e)
+
+    def headings(
+        self, start: int, end: int, rules: list[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """Heading extents in ``[start, end)``, ordered and non-overlapping.
+
+        ``rules`` are the dashed rule lines of the region. Forms: a title of one to three
+        lines between two rules; a title directly above a rule (``Summary\n-------``); a
+        title and its rule on one line; a rule on its own; a short ALL-CAPS or Title Case
+        line standing alone between blank lines.
+        """
+        text = self.text
+        out: list[tuple[int, int]] = []
+
+        def title_block(a: int, b: int) -> bool:
+            """Whether the lines in [a, b) can be a title (1-3 short non-blank lines)."""
+            a, b = _strip_span(text, a, b)
+            if a >= b or b - a > 200 or text.count("\n", a, b) > 2:
+                return False
+            pos = a
+            while pos < b:
+                le = _line_end(text, pos, b)
+                s2, e2 = _strip_span(text, pos, le)
+                if s2 >= e2 or e2 - s2 > 100 or text[e2 - 1] in ".,;":
+                    return False
+                if _NUM_LINE_RE.match(text, pos, le) or _RULE_RE.match(text, pos, le):
+                    return False
+                pos = le + 1
+            return True
+
+        def title_above(rule_start: int, floor: int) -> int | None:
+            """Start of the 1-3 line title block directly above a rule, if there is one."""
+            line_start = text.rfind("\n", start, rule_start) + 1
+            if line_start <= max(start, floor):
+                return None
+            best = None
+            top = line_start - 1  # the newline ending the line above
+            for _ in range(3):
+                if top <= max(start, floor):
+                    break
+                ls = max(text.rfind("\n", start, top) + 1, start)
+                if _is_blank(text, ls, top):
+                    break
+                if not title_block(ls, line_start - 1):
+                    break
+                best = ls
+                top = ls - 1
+            if best is None:
+                return None
+            # The title must start a block: a blank line (or the region start) above it.
+            above = best - 1
+            if above > start:
+                pls = max(text.rfind("\n", start, above) + 1, start)
+                if not _is_blank(text, pls, above) and not _RULE_RE.match(text, pls, above):
+                    return None
+            return _strip_span(text, best, line_start)[0]
+
+        i = 0
+        floor = start
+        while i < len(rules):
+            rs, r_end = rules[i]
+            if i + 1 < len(rules):
+                ns, n_end = rules[i + 1]
+                mid_a = _line_end(text, rs, end) + 1
+                mid_b = text.rfind("\n", start, ns)
+                if mid_a < mid_b and title_block(mid_a, mid_b):
+                    out.append((rs, n_end))
+                    floor = n_end
+                    i += 2
+                    continue
+            t = title_above(rs, floor)
+            out.append((t if t is not None else rs, r_end))
+            floor = r_end
+            i += 1
+        # A title and its rule on one line.
+        pos = text.find("---", start, end)
+        while pos >= 0:
+            m = _DASHES_AT_EOL_RE.match(text, pos, end)
+            if m:
+                ls = max(text.rfind("\n", start, pos) + 1, start)
+                ts, te = _strip_span(text, ls, pos)
+                if ts < te and te - ts <= 100 and not any(c.islower() for c in text[ts:te]):
+                    if not _NUM_LINE_RE.match(text, ls, pos):
+                        out.append((ts, _strip_span(text, ts, m.end())[1]))
+                pos = text.find("---", m.end(), end)
+            else:
+                pos = text.find("---", pos + 3, end)
+        # Short lines standing alone between blank lines.
+        candidates = [start] + [m.end() for m in _STANDALONE_SCAN_RE.finditer(text, start, end)]
+        for ls in candidates:
+            m = _SHORT_LINE_RE.match(text, ls, end)
+            if m:
+                self.standalone_heading(m, start, end, out)
+        out.sort()
+        merged: list[tuple[int, int]] = []
+        for h in out:
+            if merged and h[0] < merged[-1][1]:
+                continue
+            merged.append(h)
+        return merged
+
+    def standalone_heading(
+        self, m: re.Match[str], start: int, end: int, out: list[tuple[int, int]]
+    ) -> None:
+        """Add the line matched by ``m`` (which starts a block) if it stands alone."""
+        text = self.text
+        s, e = m.span("line")
+        line = m.group("line")
+        words = line.split()
+        if len(words) > 10 or sum(map(str.isalpha, line)) < 3:
+            return
+        if any(c.islower() for c in line):
+            if len(line) > 60 or not all(
+                w[0].isupper() or w in _TITLE_WORDS or not w[0].isalpha() for w in words
+            ):
+                return
+        if _CAVEAT_LINE_RE.fullmatch(line) or _TRAILER_RE.fullmatch(line):
+            return
+        if (
+            _NUM_LINE_RE.match(text, m.start())
+            or _BARE_MARK_RE.match(text, m.start())
+            or _LETTER_LINE_RE.match(text, m.start())
+            or _PAGE_BREAK_RE.search(text, s, e)
+        ):
+            return
+        out.append((s, e))
+
+    # ---------------------------------------------------------------- driver
+
+    def run(self) -> Cable:
+        text, n = self.text, self.n
+        meta, meta_end = self.metadata()
+        ref_id, created_f, released_f, cls_f, origin = meta
+        if ref_id is None:
+            self.warn("no-metadata", "the text has no metadata lines", 0)
+        elif not _REF_ID_RE.fullmatch(ref_id.value):
+            self.warn("bad-reference-id", f"malformed reference id {ref_id.value[:40]!r}",
+                      ref_id.start)
+        created = self.meta_datetime(created_f, "created")
+        released = self.meta_datetime(released_f, "released")
+        classification = cls_f.value if cls_f else None
+        if cls_f and cls_f.value not in _KNOWN_CLASSIFICATIONS:
+            self.warn("unknown-classification", f"classification {cls_f.value[:40]!r}",
+                      cls_f.start)
+        year = None
+        if ref_id and ref_id.value[:2].isdigit():
+            year = ref_id.value[:2]
+        elif created:
+            year = f"{created.year % 100:02d}"
+
+        h_start, h_end, body_start = self.split_header(meta_end)
+        header = self.header(h_start, h_end) if h_start < h_end else None
+        if header is None and h_start >= h_end:
+            self.warn("no-header", "no telegram header", min(h_start, n))
+
+        # Page breaks first: fields and portions are trimmed around them.
+        self.scan_page_breaks(body_start, n)
+        self.page_breaks.sort(key=lambda p: p.start)
+
+        first_num = self.find_first_numbered(body_start, n)
+        pre_limit = first_num if first_num is not None else min(n, body_start + 8000)
+        banner_limit = min(n, body_start + 8000)
+        if first_num is not None:
+            banner_limit = min(banner_limit, first_num)
+        banners = self.banners(body_start, banner_limit)
+        banner = None
+        caveats: list[TextField] = []
+        pre_start = body_start
+        if banners:
+            bm = banners[0]
+            b_end = bm.end("rest") if bm.group("rest") else bm.end("cls")
+            banner = _field(text, bm.start("cls"), b_end)
+            pre_start = b_end
+            # The E F T O of "UNCLAS E F T O LONDON ..." is a caveat too.
+            em = _EFTO_RE.search(text, bm.start("cls"), b_end)
+            if em:
+                caveats.append(TextField("EFTO", em.start(), em.end()))
+        else:
+            self.warn("no-banner", "no classification banner at the top of the body", body_start)
+
+        body_labels = self.labels(body_start, pre_limit)
+        fields = self.preamble_fields(
+            [(pre_start, pre_limit), (body_start, pre_start)], first_num, body_labels
+        )
+        if "cby" not in fields and first_num is not None:
+            # "1. (U) Classified by ..." is paragraph 1 in some cables.
+            blk = _BLANK_LINE_RE.search(text, first_num)
+            extra = self.preamble_fields([(first_num, blk.start() if blk else n)], None)
+            if "cby" in extra:
+                fields["cby"] = extra["cby"]
+
+        # Caveat lines (and caveats glued to the banner line) before the first field.
+        after_banner = [f.start for f in fields.values() if f.start >= pre_start]
+        cav_end = min(after_banner) if after_banner else min(pre_limit, pre_start + 2000)
+        if banner is not None:
+            pos = pre_start
+            while pos < cav_end:
+                le = _line_end(text, pos, cav_end)
+                line_is_banner_rest = pos == pre_start
+                if line_is_banner_rest or _CAVEAT_LINE_RE.fullmatch(text, pos, le):
+                    for cm in _CAVEAT_WORD_RE.finditer(text, pos, le):
+                        value = cm.group(0).upper().replace(" ", "")
+                        caveats.append(TextField(value, cm.start(), cm.end()))
+                pos = le + 1
+
+        # Duplicate preambles: a second banner, or a second SUBJECT label, before the text.
+        dup_at = None
+        if len(banners) > 1:
+            dup_at = banners[1].start("cls")
+        else:
+            subj = [s for k, s, _ in body_labels if k == "subject"]
+            if len(subj) > 1 and subj[1] - subj[0] > 40:
+                dup_at = subj[1]
+        if dup_at is not None:
+            self.warn("duplicate-preamble", "the banner/preamble appears more than once", dup_at)
+
+        decl = self.decl(fields["eo"]) if "eo" in fields else None
+        tags, tags_span = self.tags(fields["tags"]) if "tags" in fields else ((), None)
+        subject, subject_marking = (
+            self.subject(fields["subject"]) if "subject" in fields else (None, None)
+        )
+        if subject is None:
+            self.warn("no-subject", "no SUBJECT line", pre_start)
+        references: tuple[Reference, ...] = ()
+        references_span = None
+        if "ref" in fields:
+            rf = fields["ref"]
+            references = self.references(rf, year)
+            references_span = _field(text, rf.start, rf.end)
+        cby = self.classified_by(fields["cby"]) if "cby" in fields else None
+
+        # The portions start after the last preamble field (but not past the first
+        # numbered paragraph, which may itself hold the Classified By statement).
+        pre_end = max([pre_start] + [f.end for f in fields.values() if f.start >= pre_start])
+        if first_num is not None:
+            pre_end = min(pre_end, first_num)
+        for c in caveats:
+            if c.end > pre_end and (first_num is None or c.end <= first_num):
+                pre_end = c.end
+        # A second (often collapsed) copy of the banner and preamble is preamble too.
+        for bm in banners[1:]:
+            le = _line_end(text, bm.end(), n)
+            if le > pre_end and (first_num is None or le <= first_num):
+                pre_end = le
+        # Skip caveat-only lines between the fields and the first portion.
+        pos = pre_end
+        while pos < n:
+            le = _line_end(text, pos, n)
+            if _is_blank(text, pos, le) or _CAVEAT_LINE_RE.fullmatch(text, pos, le) and (
+                first_num is None or le <= first_num
+            ):
+                if not _is_blank(text, pos, le):
+                    pre_end = le
+                pos = le + 1
+                continue
+            break
+
+        signature, content_end = self.signature(body_start, n)
+        if content_end < pre_end:
+            # A body that is only a preamble (truncated cables): nothing after it is a
+            # signature.
+            signature = None
+            content_end = pre_end
+        paragraphs = self.portions(pre_end, content_end, classification)
+        withheld = self.scan_withheld(body_start, n)
+
+        self.warnings.sort(key=lambda w: w.start)
+        return Cable(
+            text=text,
+            reference_id=ref_id,
+            created=created,
+            released=released,
+            classification=cls_f,
+            origin=origin,
+            header=header,
+            banner=banner,
+            caveats=tuple(caveats),
+            decl=decl,
+            tags=tags,
+            tags_span=tags_span,
+            subject=subject,
+            subject_marking=subject_marking,
+            references=references,
+            references_span=references_span,
+            classified_by=cby,
+            paragraphs=paragraphs,
+            page_breaks=tuple(sorted(self.page_breaks, key=lambda p: p.start)),
+            signature=signature,
+            withheld=withheld,
+            warnings=tuple(self.warnings),
+        )
 
 
 def parse_cable(text: str) -> Cable:
-    """Parse normalised cable text. Never raises on a ``str``."""
-    raise NotImplementedError
+    """Parse normalised cable text (see :func:`decode_cable_bytes`). Never raises on a ``str``.
+
+    Everything the parser cannot place becomes a :class:`ParseWarning`. Should the parser
+    itself fail on some unforeseen input, the cable is returned with its metadata only and a
+    ``parser-error`` warning, so that one odd cable cannot stop an import.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse_cable() takes a str, not {type(text).__name__}")
+    try:
+        return _Parser(text).run()
+    except Exception as exc:  # noqa: BLE001 - the contract is "never raises on a str"
+        parser = _Parser(text)
+        meta, _ = parser.metadata()
+        return Cable(
+            text=text,
+            reference_id=meta[0],
+            created=None,
+            released=None,
+            classification=meta[3],
+            origin=meta[4],
+            header=None,
+            banner=None,
+            caveats=(),
+            decl=None,
+            tags=(),
+            tags_span=None,
+            subject=None,
+            subject_marking=None,
+            references=(),
+            references_span=None,
+            classified_by=None,
+            paragraphs=(),
+            page_breaks=(),
+            signature=None,
+            withheld=(),
+            warnings=(ParseWarning("parser-error", f"{type(exc).__name__}: {exc}", 0),),
+        )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
+from redactor.web.cli_audit import audit_group
+from redactor.web.cli_db import db_group
+from redactor.web.cli_import import import_command
 from redactor.web.cli_parse import parse_command
+from redactor.web.cli_release import export_package_command
+from redactor.web.cli_serve import demo_command, serve_command
+from redactor.web.cli_users import user_group
 
 
 @click.group()
@@ -13,4 +19,14 @@ def main() -> None:
     """redactor: a declassification redaction workbench for diplomatic cables."""
 
 
-main.add_command(parse_command)
+for command in (
+    parse_command,
+    import_command,
+    db_group,
+    user_group,
+    audit_group,
+    export_package_command,
+    demo_command,
+    serve_command,
+):
+    main.add_command(command)

@@ -1,0 +1,20 @@
+"""The ``redactor`` command offers every area's commands."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from redactor.web.cli import main
+
+
+def test_redactor_help_lists_every_command():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name in ("parse", "import", "db", "user", "audit", "export-package", "demo", "serve"):
+        assert f"  {name} " in result.output, name
+
+
+def test_unknown_command_fails_with_a_usage_error():
+    result = CliRunner().invoke(main, ["no-such-command"])
+    assert result.exit_code == 2
+    assert "No such command" in result.output
