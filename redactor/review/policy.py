@@ -48,3 +48,52 @@ class Role(enum.StrEnum):
 def can_view(clearance: int, cable_level: int) -> bool:
     """True if a user cleared to ``clearance`` may see a cable at ``cable_level``."""
     return int(cable_level) <= int(clearance)
+
+
+def can_manage_users(roles: frozenset[Role] | set[Role]) -> bool:
+    """True if a user holding ``roles`` may create users and change their roles or access."""
+    return Role.ADMIN in roles
+
+
+def can_import(roles: frozenset[Role] | set[Role]) -> bool:
+    """True if a user holding ``roles`` may import cables into the store."""
+    return bool({Role.ADMIN, Role.REVIEWER} & set(roles))
+
+
+def can_read_audit(roles: frozenset[Role] | set[Role]) -> bool:
+    """True if a user holding ``roles`` may read the audit record."""
+    return bool({Role.AUDITOR, Role.ADMIN} & set(roles))
+
+
+def can_propose(roles: frozenset[Role] | set[Role]) -> bool:
+    """True if a user holding ``roles`` may propose redactions and withhold portions."""
+    return Role.REVIEWER in roles
+
+
+def can_mark_reviewed(roles: frozenset[Role] | set[Role]) -> bool:
+    """True if a user holding ``roles`` may mark portions of a cable as reviewed."""
+    return Role.REVIEWER in roles
+
+
+def can_edit_proposal(actor_id: int, roles: frozenset[Role] | set[Role], proposer_id: int) -> bool:
+    """True if the user ``actor_id`` may edit a proposal of ``proposer_id``: only its
+    proposer, and only while they still hold the reviewer role."""
+    return actor_id == proposer_id and Role.REVIEWER in roles
+
+
+def can_withdraw(actor_id: int, roles: frozenset[Role] | set[Role], proposer_id: int) -> bool:
+    """True if the user ``actor_id`` may withdraw a proposal of ``proposer_id`` (its
+    proposer, while a reviewer)."""
+    return can_edit_proposal(actor_id, roles, proposer_id)
+
+
+def can_approve(actor_id: int, roles: frozenset[Role] | set[Role], proposer_id: int) -> bool:
+    """True if the user ``actor_id`` may approve or reject a proposal of ``proposer_id``:
+    an approver who is not its proposer (the two-person rule, held by the database too)."""
+    return Role.APPROVER in roles and actor_id != proposer_id
+
+
+def can_comment(roles: frozenset[Role] | set[Role]) -> bool:
+    """True if a user holding ``roles`` may comment on proposals (anyone taking part in
+    review or release; auditors only read)."""
+    return bool({Role.REVIEWER, Role.APPROVER, Role.RELEASE_AUTHORITY} & set(roles))
