@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_WINDOW_SECONDS": 900,
     # Lifetime of a login session, in seconds.
     "SESSION_LIFETIME_SECONDS": 8 * 3600,
+    # argon2id cost profile for password hashes: "rfc9106" (RFC 9106, 64 MiB, t=3; the
+    # default), "rfc9106-high-memory" (2 GiB, t=1), or "test" (cheapest: test suites only).
+    "ARGON2_PROFILE": "rfc9106",
     # Serve cookies with the Secure flag (turn on behind HTTPS).
     "SECURE_COOKIES": False,
     "TESTING": False,

@@ -106,6 +106,20 @@ class User(Base):
         """True if the user holds ``role``."""
         return role in self.roles
 
+    # The attributes Flask-Login expects of a user object (duck-typed: no Flask import), so
+    # that ``current_user`` in a view is this model and can be passed to services as actor.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login's name for :attr:`active`."""
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session cookie (the token is checked as well)."""
+        return str(self.id)
+
 
 class UserRole(Base):
     """One role held by one user."""
@@ -378,3 +392,23 @@ class AuditEntry(Base):
     mac: Mapped[str] = mapped_column(String(64), unique=True)
 
     __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
+
+
+class ReleaseArtifact(Base):
+    """One file of a release (``pdf``, ``txt``, ``json``), kept exactly as it was published.
+
+    Immutable like its :class:`Release`: triggers refuse UPDATE and DELETE on both tables.
+    ``sha256`` is also in the release's record, so a swapped file is noticed.
+    """
+
+    __tablename__ = "release_artifacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), index=True)
+    name: Mapped[str] = mapped_column(String(16))  # the kind, also the file extension
+    media_type: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column()  # LargeBinary (BLOB / bytea)
+
+    __table_args__ = (UniqueConstraint("release_id", "name", name="uq_release_artifacts_name"),)

@@ -2,10 +2,164 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from typing import Any
 
-ALL: list[Blueprint] = []
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from redactor.accounts.service import set_hash_profile
+from redactor.errors import (
+    DomainError,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    StaleVersion,
+)
+from redactor.review.policy import can_import, can_manage_users, can_read_audit
+from redactor.web.admin import admin_bp
+from redactor.web.audit_views import audit_bp
+from redactor.web.auth import auth_bp
+from redactor.web.cables import cables_bp
+from redactor.web.imports import imports_bp
+from redactor.web.releases import releases_bp
+
+ALL: list[Blueprint] = [auth_bp, cables_bp, admin_bp, audit_bp, imports_bp, releases_bp]
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+#: HTTP status of each domain error; the most specific class wins (checked in order).
+DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (NotPermitted, 403),
+    (IllegalTransition, 409),
+    (StaleVersion, 409),
+    (InvalidInput, 422),
+)
+
+_TITLES = {
+    400: "Bad request",
+    401: "Sign-in required",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Server error",
+}
+
+_GENERIC = {
+    # Never echo why something was not found: "above your clearance" is itself a disclosure.
+    404: "There is nothing here, or you may not see it.",
+    405: "This address does not accept that kind of request.",
+    413: "The upload is larger than this server accepts.",
+    500: "Something went wrong on the server. The action was not completed.",
+}
 
 
 def install_hooks(app: Flask) -> None:
-    """Install the app-wide request hooks and error handlers."""
+    """Install the app-wide request hooks and error handlers.
+
+    - security headers on every response (CSP without inline script, nosniff, no framing,
+      same-origin referrers) and ``Cache-Control: no-store`` on everything but static files;
+    - domain errors to 403/404/409/422, CSRF failures to 400, oversized bodies to 413, as an
+      HTML page or, under ``/api/``, as JSON;
+    - template flags for the navigation (which areas exist and which the user may open).
+    """
+    set_hash_profile(app.config.get("ARGON2_PROFILE") or "rfc9106")
+    app.after_request(_security_headers)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    nav_paths = _nav_endpoints(app)
+
+    @app.context_processor
+    def _navigation() -> dict[str, Any]:
+        return {"nav": _nav_flags(nav_paths)}
+
+
+def _security_headers(response: Any) -> Any:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if request.endpoint != "static":
+        # Pages show cable text and user data: never keep them in a shared or browser cache.
+        headers["Cache-Control"] = "no-store"
+    if current_app.config.get("SECURE_COOKIES"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error_response(status: int, code: str, message: str) -> Any:
+    if _wants_json():
+        return jsonify(error=code, message=message), status
+    title = _TITLES.get(status, "Error")
+    return (
+        render_template("errors/error.html", status=status, title=title, message=message),
+        status,
+    )
+
+
+def _domain_error(exc: DomainError) -> Any:
+    for cls, status in DOMAIN_STATUS:
+        if isinstance(exc, cls):
+            message = _GENERIC[404] if status == 404 else (str(exc) or _TITLES[status])
+            return _error_response(status, exc.code, message)
+    return _error_response(400, exc.code, str(exc) or _TITLES[400])
+
+
+def _csrf_error(exc: CSRFError) -> Any:
+    return _error_response(
+        400,
+        "csrf",
+        "The form's security token is missing or no longer valid. "
+        "Go back, reload the page and try again.",
+    )
+
+
+def _http_error(exc: HTTPException) -> Any:
+    status = exc.code or 500
+    message = _GENERIC.get(status) or exc.description or _TITLES.get(status, "Error")
+    response = _error_response(status, exc.name.lower().replace(" ", "_"), message)
+    if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        body, code = response
+        return body, code, {"Allow": ", ".join(exc.valid_methods)}
+    return response
+
+
+def _nav_endpoints(app: Flask) -> dict[str, str | None]:
+    # Areas written by other parts of the project may or may not be installed: link to them
+    # only if a GET route exists at their path.
+    wanted = {"audit": ("/audit", "/audit/"), "import": ("/import", "/import/", "/imports")}
+    found: dict[str, str | None] = dict.fromkeys(wanted)
+    for rule in app.url_map.iter_rules():
+        for area, paths in wanted.items():
+            if found[area] is None and rule.rule in paths and "GET" in (rule.methods or ()):
+                found[area] = rule.endpoint
+    return found
+
+
+def _nav_flags(endpoints: dict[str, str | None]) -> dict[str, Any]:
+    if not current_user.is_authenticated:
+        return {"user": None}
+    roles = current_user.roles
+    return {
+        "user": current_user.display_name or current_user.username,
+        "admin": can_manage_users(roles),
+        "import_endpoint": endpoints["import"] if can_import(roles) else None,
+        "audit_endpoint": endpoints["audit"] if can_read_audit(roles) else None,
+    }

@@ -1,0 +1,538 @@
+"""Accounts: users, passwords, login with a shared rate limit, and server-side sessions.
+
+Every function here is a service in the sense of ``docs/architecture.md``: it takes the acting
+user (``None`` means the local administrator at the command line), checks policy, mutates,
+writes the audit entry and flushes. It never commits.
+
+Passwords are hashed with argon2id. The cost parameters come from a named profile (see
+:func:`set_hash_profile`): the default is RFC 9106's second recommended option (64 MiB, t=3,
+p=4, argon2-cffi's default); ``"test"`` is argon2-cffi's cheapest profile, for test suites
+only. A stored hash made with other parameters is replaced on the next successful login.
+
+Sessions: :func:`start_session` returns a random token for the cookie and stores only its
+SHA-256, so a copy of the database does not hold usable sessions. Changing a password,
+deactivating a user or changing their roles or clearance revokes all their sessions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from redactor import audit
+from redactor.errors import DomainError, InvalidInput, NotPermitted
+from redactor.models import LoginAttempt, User, UserRole, UserSession
+from redactor.review.policy import Level, Role, can_manage_users
+
+USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{2,64}")
+MIN_PASSWORD_LENGTH = 12
+# Hashing a megabyte-long "password" costs nothing extra with argon2, but there is no reason
+# to accept one.
+MAX_PASSWORD_LENGTH = 1024
+MAX_DISPLAY_NAME_LENGTH = 200
+
+#: Named argon2id cost profiles; ``ARGON2_PROFILE`` in the settings picks one.
+HASH_PROFILES = {
+    "rfc9106": profiles.RFC_9106_LOW_MEMORY,
+    "rfc9106-high-memory": profiles.RFC_9106_HIGH_MEMORY,
+    "test": profiles.CHEAPEST,
+}
+DEFAULT_HASH_PROFILE = "rfc9106"
+
+_hasher = PasswordHasher.from_parameters(HASH_PROFILES[DEFAULT_HASH_PROFILE])
+_hash_profile = DEFAULT_HASH_PROFILE
+_dummy_hash: str | None = None
+
+LOGIN_REFUSED_MESSAGE = "Invalid username or password."
+
+
+class LoginRefused(DomainError):
+    """Unknown user, wrong password or inactive account: one message for all of them."""
+
+    code = "login_refused"
+
+    def __init__(self, message: str = LOGIN_REFUSED_MESSAGE) -> None:
+        super().__init__(message)
+
+
+class LoginRateLimited(DomainError):
+    """Too many failed logins for the account or from the address; ``retry_after`` seconds."""
+
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = max(1, int(retry_after))
+        minutes = -(-self.retry_after // 60)
+        super().__init__(
+            f"Too many attempts, try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        )
+
+
+class WrongPassword(InvalidInput):
+    """The current password given to confirm a change is wrong."""
+
+    code = "wrong_password"
+
+
+def set_hash_profile(name: str) -> None:
+    """Use the argon2id cost profile ``name`` for new hashes (one of :data:`HASH_PROFILES`).
+
+    Raises ``ValueError`` for an unknown name.
+    """
+    global _hasher, _hash_profile, _dummy_hash
+    if name not in HASH_PROFILES:
+        raise ValueError(f"unknown ARGON2_PROFILE {name!r}; one of {sorted(HASH_PROFILES)}")
+    if name != _hash_profile:
+        _hasher = PasswordHasher.from_parameters(HASH_PROFILES[name])
+        _hash_profile = name
+        _dummy_hash = None
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash (PHC string) of ``password`` with the current profile."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True if ``password`` matches ``password_hash``; False for a mismatch or a bad hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _burn_verification(password: str) -> None:
+    # An unknown username costs the same time as a wrong password, so timing does not tell
+    # which usernames exist.
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    verify_password(_dummy_hash, password)
+
+
+def generate_password() -> str:
+    """A random password (20 URL-safe characters, 120 bits) that satisfies the policy."""
+    return secrets.token_urlsafe(15)
+
+
+def check_password_policy(password: str, *, username: str = "") -> None:
+    """Raise ``InvalidInput`` with a clear message unless ``password`` is acceptable."""
+    if not isinstance(password, str):
+        raise InvalidInput("The password must be text.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(f"The password must be at most {MAX_PASSWORD_LENGTH} characters long.")
+    if not password.strip():
+        raise InvalidInput("The password must not be only spaces.")
+    if len(set(password)) < 4:
+        raise InvalidInput("The password must use at least 4 different characters.")
+    if len(username) >= 4 and username.lower() in password.lower():
+        raise InvalidInput("The password must not contain the username.")
+
+
+def normalize_username(username: str) -> str:
+    """The canonical form of a username (trimmed, lower case); no validation."""
+    return (username or "").strip().lower()
+
+
+def check_username(username: str) -> str:
+    """The normalized ``username``; raises ``InvalidInput`` unless it matches the rules."""
+    name = normalize_username(username)
+    if not USERNAME_PATTERN.fullmatch(name):
+        raise InvalidInput(
+            "A username is 2 to 64 characters: lower-case letters, digits, '.', '_' or '-'."
+        )
+    return name
+
+
+def parse_roles(roles: Iterable[Role | str]) -> frozenset[Role]:
+    """The roles named by ``roles``; raises ``InvalidInput`` for an unknown one."""
+    found: set[Role] = set()
+    for role in roles:
+        try:
+            found.add(Role(str(role).strip().lower()))
+        except ValueError as exc:
+            known = ", ".join(r.value for r in Role)
+            raise InvalidInput(f"Unknown role {role!r}; the roles are: {known}.") from exc
+    return frozenset(found)
+
+
+def parse_level(value: Level | int | str) -> Level:
+    """The clearance level named by ``value`` (``2``, ``"SECRET"``, ``"top_secret"``...).
+
+    Raises ``InvalidInput`` for anything else.
+    """
+    try:
+        if isinstance(value, Level):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return Level(value)
+        text = str(value).strip()
+        if text.isdigit():
+            return Level(int(text))
+        return Level.from_classification(text.replace("_", " "))
+    except ValueError as exc:
+        known = ", ".join(level.name for level in Level)
+        raise InvalidInput(f"Unknown clearance {value!r}; the levels are: {known}.") from exc
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives back naive datetimes; every stored time is UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _require_admin(actor: User | None) -> None:
+    # ``None`` is the local administrator at the command line.
+    if actor is not None and not (actor.active and can_manage_users(actor.roles)):
+        raise NotPermitted("only administrators manage users")
+
+
+def _state(user: User) -> dict:
+    return {
+        "roles": sorted(role.value for role in user.roles),
+        "clearance": Level(user.clearance).name,
+        "active": bool(user.active),
+    }
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _addr(client_addr: str | None) -> str:
+    return (client_addr or "")[:64]
+
+
+# -- users ------------------------------------------------------------------------------------
+
+
+def get_user_by_username(session: Session, username: str) -> User | None:
+    """The user called ``username`` (normalized), or None."""
+    name = normalize_username(username)
+    return session.scalars(select(User).where(User.username == name)).one_or_none()
+
+
+def list_users(session: Session, actor: User | None) -> list[User]:
+    """Every user, by username. Raises ``NotPermitted`` unless ``actor`` manages users."""
+    _require_admin(actor)
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def create_user(
+    session: Session,
+    actor: User | None,
+    username: str,
+    password: str,
+    roles: Iterable[Role | str],
+    clearance: Level | int | str,
+    display_name: str = "",
+) -> User:
+    """Create an active user; audited as ``user.create``.
+
+    Raises ``NotPermitted`` unless ``actor`` is an administrator (or ``None``), and
+    ``InvalidInput`` for a bad or taken username, a weak password, an unknown role or level.
+    """
+    _require_admin(actor)
+    name = check_username(username)
+    check_password_policy(password, username=name)
+    role_set = parse_roles(roles)
+    level = parse_level(clearance)
+    display = (display_name or "").strip()
+    if len(display) > MAX_DISPLAY_NAME_LENGTH:
+        raise InvalidInput(f"The display name is at most {MAX_DISPLAY_NAME_LENGTH} characters.")
+    if get_user_by_username(session, name) is not None:
+        raise InvalidInput(f"The username {name!r} is taken.")
+    user = User(
+        username=name,
+        display_name=display,
+        password_hash=hash_password(password),
+        clearance=int(level),
+        active=True,
+        session_version=1,
+    )
+    user.role_rows = [UserRole(role=role) for role in sorted(role_set)]
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "user.create",
+        subject=("user", user.id),
+        data={"username": name, "display_name": display, **_state(user)},
+    )
+    return user
+
+
+def _update(session: Session, actor: User | None, user: User, before: dict) -> User:
+    after = _state(user)
+    if after != before:
+        revoke_all_sessions(session, user)
+        audit.record(
+            session,
+            actor,
+            "user.update",
+            subject=("user", user.id),
+            data={"username": user.username, "before": before, "after": after},
+        )
+    session.flush()
+    return user
+
+
+def set_roles(
+    session: Session, actor: User | None, user: User, roles: Iterable[Role | str]
+) -> User:
+    """Give ``user`` exactly ``roles``; revokes their sessions; audited as ``user.update``.
+
+    An administrator cannot remove their own admin role (so nobody locks themselves out).
+    Raises ``NotPermitted`` or ``InvalidInput``.
+    """
+    _require_admin(actor)
+    role_set = parse_roles(roles)
+    if actor is not None and actor.id == user.id and Role.ADMIN not in role_set:
+        raise InvalidInput("You cannot remove your own admin role.")
+    before = _state(user)
+    if role_set != user.roles:
+        user.role_rows = [UserRole(role=role) for role in sorted(role_set)]
+        session.flush()
+    return _update(session, actor, user, before)
+
+
+def set_clearance(
+    session: Session, actor: User | None, user: User, clearance: Level | int | str
+) -> User:
+    """Set ``user``'s clearance; revokes their sessions; audited as ``user.update``.
+
+    Raises ``NotPermitted`` or ``InvalidInput``.
+    """
+    _require_admin(actor)
+    level = parse_level(clearance)
+    before = _state(user)
+    user.clearance = int(level)
+    return _update(session, actor, user, before)
+
+
+def set_active(session: Session, actor: User | None, user: User, active: bool) -> User:
+    """Deactivate or reactivate ``user``; audited as ``user.update``.
+
+    Deactivation revokes every session of the user. An administrator cannot deactivate
+    themselves. Raises ``NotPermitted`` or ``InvalidInput``.
+    """
+    _require_admin(actor)
+    if actor is not None and actor.id == user.id and not active:
+        raise InvalidInput("You cannot deactivate your own account.")
+    before = _state(user)
+    user.active = bool(active)
+    return _update(session, actor, user, before)
+
+
+def set_password(session: Session, actor: User | None, user: User, new_password: str) -> User:
+    """Reset ``user``'s password (administrators); revokes their sessions.
+
+    Audited as ``user.password_change`` (never with the password). Raises ``NotPermitted``
+    or ``InvalidInput`` for a weak password.
+    """
+    _require_admin(actor)
+    check_password_policy(new_password, username=user.username)
+    _store_password(session, actor, user, new_password, reset=True)
+    return user
+
+
+def change_own_password(
+    session: Session, user: User, old_password: str, new_password: str
+) -> User:
+    """Change ``user``'s own password, confirmed by the current one; revokes all sessions.
+
+    Raises ``WrongPassword`` (an ``InvalidInput``) for a wrong current password and
+    ``InvalidInput`` for a weak new one.
+    """
+    if not user.active:
+        raise NotPermitted("inactive account")
+    if not verify_password(user.password_hash, old_password or ""):
+        raise WrongPassword("The current password is wrong.")
+    check_password_policy(new_password, username=user.username)
+    if new_password == old_password:
+        raise InvalidInput("The new password must differ from the current one.")
+    _store_password(session, user, user, new_password, reset=False)
+    return user
+
+
+def _store_password(
+    session: Session, actor: User | None, user: User, password: str, *, reset: bool
+) -> None:
+    user.password_hash = hash_password(password)
+    revoke_all_sessions(session, user)
+    audit.record(
+        session,
+        actor,
+        "user.password_change",
+        subject=("user", user.id),
+        data={"username": user.username, "reset_by_admin": reset},
+    )
+    session.flush()
+
+
+# -- login --------------------------------------------------------------------------------------
+
+
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    client_addr: str | None,
+    *,
+    max_failures: int,
+    window_seconds: int,
+) -> User:
+    """The active user whose ``username`` and ``password`` match; audited as ``auth.login``.
+
+    Failures are counted in ``login_attempts`` (shared by every worker). With
+    ``max_failures`` failures for this account, or from this address, within the last
+    ``window_seconds``, raises ``LoginRateLimited`` without checking the password. Otherwise a
+    mismatch records a failure, audits ``auth.login_failed`` (with the username tried, never
+    the password) and raises ``LoginRefused`` -- with the same message for an unknown user, a
+    wrong password and an inactive account. The caller commits in either case, so that the
+    failure is counted.
+    """
+    name = normalize_username(username)[:64]
+    addr = _addr(client_addr)
+    now = _now()
+    since = now - timedelta(seconds=window_seconds)
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
+
+    for column, value in ((LoginAttempt.username, name), (LoginAttempt.client_addr, addr)):
+        recent = list(
+            session.scalars(
+                select(LoginAttempt.at)
+                .where(column == value, LoginAttempt.at >= since)
+                .order_by(LoginAttempt.at.desc())
+                .limit(max_failures)
+            )
+        )
+        if len(recent) >= max_failures:
+            # The limit lifts when the oldest of the last ``max_failures`` leaves the window.
+            lifts_at = _aware(recent[-1]) + timedelta(seconds=window_seconds)
+            retry_after = (lifts_at - now).total_seconds()
+            audit.record(
+                session,
+                None,
+                "auth.login_failed",
+                subject=("user", name),
+                data={"username": name, "reason": "rate_limited"},
+            )
+            raise LoginRateLimited(int(retry_after) + 1)
+
+    user = get_user_by_username(session, name) if name else None
+    if user is None:
+        _burn_verification(password or "")
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password or "") and bool(user.active)
+    if not ok:
+        session.add(LoginAttempt(username=name, client_addr=addr, at=now))
+        audit.record(
+            session,
+            None,
+            "auth.login_failed",
+            subject=("user", name),
+            data={"username": name},
+        )
+        raise LoginRefused()
+
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    # A success clears the account's failures (not the address's: one good account must
+    # not let an address keep guessing at others).
+    session.execute(delete(LoginAttempt).where(LoginAttempt.username == name))
+    audit.record(session, user, "auth.login", subject=("user", user.id), data={})
+    session.flush()
+    return user
+
+
+# -- sessions -----------------------------------------------------------------------------------
+
+
+def start_session(
+    session: Session, user: User, *, lifetime_seconds: int, client_addr: str | None
+) -> str:
+    """Open a login session for ``user``; returns its token (only its SHA-256 is stored)."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        UserSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            created_at=_now(),
+            expires_at=_now() + timedelta(seconds=lifetime_seconds),
+            client_addr=_addr(client_addr),
+        )
+    )
+    session.flush()
+    return token
+
+
+def _find_session(session: Session, token: str | None) -> UserSession | None:
+    if not token or not isinstance(token, str) or len(token) > 200:
+        return None
+    return session.scalars(
+        select(UserSession).where(UserSession.token_hash == _token_hash(token))
+    ).one_or_none()
+
+
+def resolve_session(session: Session, token: str | None) -> User | None:
+    """The user of the session ``token``; None if unknown, revoked, expired or inactive."""
+    row = _find_session(session, token)
+    if row is None or row.revoked_at is not None or _aware(row.expires_at) <= _now():
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def end_session(session: Session, token: str | None) -> None:
+    """Revoke the session ``token`` (logout); audited as ``auth.logout``. Unknown: no-op."""
+    row = _find_session(session, token)
+    if row is None or row.revoked_at is not None:
+        return
+    row.revoked_at = _now()
+    user = session.get(User, row.user_id)
+    audit.record(session, user, "auth.logout", subject=("user", row.user_id), data={})
+    session.flush()
+
+
+def revoke_all_sessions(session: Session, user: User) -> int:
+    """Revoke every open session of ``user``; returns how many. Not audited on its own:
+    the change that calls for it is."""
+    result = session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=_now())
+    )
+    user.session_version = (user.session_version or 0) + 1
+    session.flush()
+    return result.rowcount or 0
+
+
+def count_open_sessions(session: Session, user: User) -> int:
+    """How many unrevoked, unexpired sessions ``user`` has."""
+    return session.scalar(
+        select(func.count())
+        .select_from(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > _now(),
+        )
+    ) or 0

@@ -1,0 +1,195 @@
+"""``redactor user ...``: manage accounts from the command line, as the local administrator.
+
+Whoever can run this command on the server can read the database anyway, so the commands act
+with ``actor=None`` (see :mod:`redactor.accounts.service`); every change is still audited.
+Passwords are read from an interactive prompt (typed twice) or, with ``--password-stdin``,
+from the first line of standard input -- never from an argument, which would leave them in
+the shell history and the process list.
+
+Settings come from ``REDACTOR_*`` variables as for the server (``REDACTOR_INSTANCE``,
+``REDACTOR_DATABASE_URL``...). Tests may pass overrides as ``obj={"config": {...}}``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
+
+from redactor.accounts import service as accounts
+from redactor.audit import load_audit_key
+from redactor.config import load_settings
+from redactor.db import make_engine, make_session_factory
+from redactor.errors import InvalidInput, NotPermitted
+from redactor.models import User
+from redactor.review.policy import Level, Role
+
+ROLE_CHOICE = click.Choice([role.value for role in Role], case_sensitive=False)
+LEVEL_CHOICE = click.Choice([level.name for level in Level], case_sensitive=False)
+
+
+def settings_from_context(ctx: click.Context | None, **overrides: Any) -> dict[str, Any]:
+    """Settings: defaults, ``REDACTOR_*`` variables, ``ctx.obj["config"]``, then ``overrides``."""
+    config: dict[str, Any] = {}
+    obj = ctx.find_object(dict) if ctx is not None else None
+    if obj and isinstance(obj.get("config"), dict):
+        config.update(obj["config"])
+    config.update({key: value for key, value in overrides.items() if value is not None})
+    return load_settings(config)
+
+
+@contextmanager
+def store_session(settings: dict[str, Any], client_addr: str = "cli") -> Iterator[Session]:
+    """A database session on the store ``settings`` name; the caller commits.
+
+    Raises ``click.ClickException`` when the database is missing or not migrated.
+    """
+    accounts.set_hash_profile(settings.get("ARGON2_PROFILE") or "rfc9106")
+    engine = make_engine(settings["DATABASE_URL"])
+    key = load_audit_key(settings["INSTANCE"], settings["AUDIT_KEY"])
+    session = make_session_factory(engine, audit_key=key)()
+    session.info["client_addr"] = client_addr
+    try:
+        yield session
+    except (OperationalError, ProgrammingError) as exc:
+        raise click.ClickException(
+            f"the database is not ready ({exc.orig}); run `redactor db upgrade` first?"
+        ) from exc
+    finally:
+        session.close()
+        engine.dispose()
+
+
+def read_password(from_stdin: bool) -> str:
+    """A new password from stdin's first line, or typed twice at a hidden prompt."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            raise click.ClickException("no password on standard input")
+        return password
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _find(session: Session, username: str) -> User:
+    user = accounts.get_user_by_username(session, username)
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    return user
+
+
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    try:
+        yield
+    except (InvalidInput, NotPermitted) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _describe(user: User) -> str:
+    roles = ",".join(sorted(role.value for role in user.roles)) or "-"
+    state = "active" if user.active else "disabled"
+    return f"{user.username:<24} {roles:<40} {Level(user.clearance).name:<13} {state}"
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage user accounts (as the local administrator)."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, type=ROLE_CHOICE, help="Repeat for more roles.")
+@click.option("--clearance", required=True, type=LEVEL_CHOICE, help="Highest level to see.")
+@click.option("--display-name", default="", help="The name shown in the application.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def add_command(
+    ctx: click.Context,
+    name: str,
+    roles: tuple[str, ...],
+    clearance: str,
+    display_name: str,
+    password_stdin: bool,
+) -> None:
+    """Create the user NAME; the password is prompted for (or read with --password-stdin)."""
+    settings = settings_from_context(ctx)
+    password = read_password(password_stdin)
+    with store_session(settings) as session, _domain_errors():
+        user = accounts.create_user(
+            session, None, name, password, roles, clearance, display_name=display_name
+        )
+        session.commit()
+        click.echo(f"created user {user.username}")
+
+
+@user_group.command("list")
+@click.pass_context
+def list_command(ctx: click.Context) -> None:
+    """List every user with roles, clearance and state."""
+    with store_session(settings_from_context(ctx)) as session:
+        users = accounts.list_users(session, None)
+        click.echo(f"{'USERNAME':<24} {'ROLES':<40} {'CLEARANCE':<13} STATE")
+        for user in users:
+            click.echo(_describe(user))
+
+
+@user_group.command("set")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, type=ROLE_CHOICE, help="Replaces the roles.")
+@click.option("--clearance", type=LEVEL_CHOICE, default=None)
+@click.option("--password", "new_password", is_flag=True, help="Prompt for a new password.")
+@click.option("--password-stdin", is_flag=True, help="Read a new password from standard input.")
+@click.pass_context
+def set_command(
+    ctx: click.Context,
+    name: str,
+    roles: tuple[str, ...],
+    clearance: str | None,
+    new_password: bool,
+    password_stdin: bool,
+) -> None:
+    """Change NAME's roles, clearance or password (their sessions are signed out)."""
+    if not (roles or clearance or new_password or password_stdin):
+        raise click.UsageError("nothing to change: give --role, --clearance or --password")
+    settings = settings_from_context(ctx)
+    password = read_password(password_stdin) if (new_password or password_stdin) else None
+    with store_session(settings) as session, _domain_errors():
+        user = _find(session, name)
+        if roles:
+            accounts.set_roles(session, None, user, roles)
+        if clearance:
+            accounts.set_clearance(session, None, user, clearance)
+        if password is not None:
+            accounts.set_password(session, None, user, password)
+        session.commit()
+        click.echo(_describe(user))
+
+
+def _set_active(ctx: click.Context, name: str, active: bool) -> None:
+    with store_session(settings_from_context(ctx)) as session, _domain_errors():
+        user = _find(session, name)
+        accounts.set_active(session, None, user, active)
+        session.commit()
+        click.echo(f"{'enabled' if active else 'disabled'} user {user.username}")
+
+
+@user_group.command("disable")
+@click.argument("name")
+@click.pass_context
+def disable_command(ctx: click.Context, name: str) -> None:
+    """Deactivate NAME and sign out all their sessions."""
+    _set_active(ctx, name, False)
+
+
+@user_group.command("enable")
+@click.argument("name")
+@click.pass_context
+def enable_command(ctx: click.Context, name: str) -> None:
+    """Reactivate NAME."""
+    _set_active(ctx, name, True)
