@@ -1,0 +1,457 @@
+"""Full-text search and the filtered, sorted list of cables, behind the clearance filter.
+
+One API, two engines. SQLite: an FTS5 table ``cable_search`` whose content is
+``cable_versions.text`` (external content, so no second copy of the text), with one row per
+cable: its current version. PostgreSQL: a table ``cable_search`` (one row per cable) holding a
+``tsvector`` of the current version, with a GIN index. Both are kept up to date by
+:func:`index_version`, which the import service calls; migration ``0003`` creates them.
+
+The words a user types are never handed to the engine's query syntax: :func:`parse_query`
+keeps only letters and digits, so ``"``, ``*``, ``NEAR(`` or ``AND OR`` are plain words or
+nothing, and can never raise a syntax error. Every term must match (AND); a ``"quoted
+phrase"`` matches words in sequence; a trailing ``*`` makes a term a prefix. A blank query
+lists every visible cable that passes the filters; a query with no letters or digits (``*``)
+matches nothing.
+
+Snippets are computed here, not by the engine, so they are the same on both engines and are
+plain ``(text, is_match)`` segments that templates escape like any other text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, and_, column, func, literal_column, select, table
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import Session
+
+from redactor.cables.access import visible_cables
+from redactor.models import Cable, CableStatus, CableVersion, User
+
+#: Letters and digits: the words the index and the query share.
+_WORD_RE = re.compile(r"[^\W_]+")
+#: PostgreSQL refuses a tsvector over 1 MB; stop adding new words well before.
+_PG_DOCUMENT_MAX_CHARS = 500_000
+#: Snippets look at the start of very long cables only.
+_SNIPPET_SCAN_CHARS = 200_000
+_SNIPPET_WORDS = 36
+_MAX_TERMS = 16
+MAX_LIMIT = 100
+
+SORTS = ("relevance", "reference", "created", "-created", "level", "-level", "origin")
+
+_sqlite_fts = table("cable_search", column("rowid"))
+_pg_search = table("cable_search", column("cable_id"), column("version_id"), column("document"))
+
+
+# --------------------------------------------------------------------------- words
+
+
+#: The combining diacritical marks of Latin, Greek and Cyrillic text (what FTS5's
+#: ``remove_diacritics`` removes too); other scripts' marks are kept, on both sides alike.
+_DIACRITICS_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
+def fold(word: str) -> str:
+    """A word as the index holds it: compatibility-decomposed, accents dropped, casefolded."""
+    return _DIACRITICS_RE.sub("", unicodedata.normalize("NFKD", word)).casefold()
+
+
+def _pieces(word: str) -> list[str]:
+    # Folding can produce non-word characters ("½" -> "1⁄2"); keep letters and digits only.
+    return _WORD_RE.findall(fold(word))
+
+
+def iter_words(text: str) -> Iterator[tuple[int, int, list[str]]]:
+    """``(start, end, folded pieces)`` of each word of ``text``, in order."""
+    for match in _WORD_RE.finditer(text):
+        yield match.start(), match.end(), _pieces(match.group())
+
+
+def fold_text(text: str) -> str:
+    """:func:`fold` applied to a whole text at once (ASCII text takes a fast path)."""
+    if text.isascii():
+        return text.lower()
+    return fold(text)
+
+
+def search_document(text: str) -> str:
+    """The folded words of ``text`` joined by spaces: what PostgreSQL's tsvector is built from.
+
+    New distinct words stop being added once they total about 500,000 characters, which keeps
+    the tsvector under PostgreSQL's 1 MB limit for any file the importer accepts.
+    """
+    words = _WORD_RE.findall(fold_text(text))
+    # Distinct words of a text of n characters cost at most about 5n: short texts fit.
+    if len(text) * 5 <= _PG_DOCUMENT_MAX_CHARS:
+        return " ".join(words)
+    out: list[str] = []
+    seen: set[str] = set()
+    budget = _PG_DOCUMENT_MAX_CHARS
+    for word in words:
+        if word not in seen:
+            if budget - len(word) < 0:
+                continue
+            budget -= len(word) + 8  # a lexeme's bytes plus its entry overhead
+            seen.add(word)
+        out.append(word)
+    return " ".join(out)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One query term: words that must occur in sequence; the last is a prefix if ``prefix``."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+
+def parse_query(query: str) -> tuple[Term, ...]:
+    """The terms of a user's query; ``()`` when it has no letters or digits.
+
+    ``"a b"`` is a phrase, ``word*`` a prefix, everything else plain words; at most 16 terms.
+    """
+    terms: list[Term] = []
+    for match in re.finditer(r'"([^"]*)"?(\*?)|(\S+)', query):
+        phrase, star, bare = match.group(1), match.group(2), match.group(3)
+        raw = phrase if phrase is not None else bare
+        prefix = bool(star) if phrase is not None else raw.endswith("*")
+        # "U.S.-UK" becomes the phrase "u s uk", as the index sees it.
+        words = tuple(piece for word in _WORD_RE.findall(raw) for piece in _pieces(word))
+        if not words:
+            continue
+        terms.append(Term(words=words, prefix=prefix))
+        if len(terms) >= _MAX_TERMS:
+            break
+    return tuple(terms)
+
+
+def _fts5_expression(terms: tuple[Term, ...]) -> str:
+    # Words are letters and digits only, so a double-quoted string is always well-formed.
+    parts = []
+    for term in terms:
+        phrase = '"' + " ".join(term.words) + '"'
+        parts.append(phrase + (" *" if term.prefix else ""))
+    return " AND ".join(parts)
+
+
+def _tsquery_expression(terms: tuple[Term, ...]) -> str:
+    # Words are letters and digits only: none of tsquery's operators can appear in them.
+    parts = []
+    for term in terms:
+        words = list(term.words)
+        if term.prefix:
+            words[-1] += ":*"
+        parts.append("(" + " <-> ".join(words) + ")")
+    return " & ".join(parts)
+
+
+# --------------------------------------------------------------------------- index
+
+
+def index_version(
+    session: Session,
+    *,
+    cable_id: int,
+    version_id: int,
+    text: str,
+    previous_version_id: int | None = None,
+) -> None:
+    """Make version ``version_id`` (text ``text``) the searchable text of cable ``cable_id``.
+
+    ``previous_version_id`` is the version it replaces, whose words leave the index. Called
+    by the import service in its transaction; flushes nothing of its own.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        if previous_version_id is not None:
+            # An external-content FTS5 row is removed by giving back the values it indexed.
+            session.execute(
+                sql_text(
+                    "INSERT INTO cable_search(cable_search, rowid, text) "
+                    "SELECT 'delete', id, text FROM cable_versions WHERE id = :id"
+                ),
+                {"id": previous_version_id},
+            )
+        session.execute(
+            sql_text("INSERT INTO cable_search(rowid, text) VALUES (:id, :text)"),
+            {"id": version_id, "text": text},
+        )
+        return
+    session.execute(
+        sql_text(
+            "INSERT INTO cable_search (cable_id, version_id, document) "
+            "VALUES (:cable_id, :version_id, to_tsvector('simple', :document)) "
+            "ON CONFLICT (cable_id) DO UPDATE "
+            "SET version_id = excluded.version_id, document = excluded.document"
+        ),
+        {"cable_id": cable_id, "version_id": version_id, "document": search_document(text)},
+    )
+
+
+# --------------------------------------------------------------------------- search
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One cable in a result page: plain values for the template, and a snippet.
+
+    ``snippet`` is a tuple of ``(text, is_match)`` segments (empty for a blank query).
+    """
+
+    cable_id: int
+    reference_id: str
+    classification: str
+    level: int
+    origin: str
+    subject: str
+    tags: str
+    created: datetime | None
+    status: CableStatus
+    current_version: int
+    snippet: tuple[tuple[str, bool], ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of results: ``total`` counts every visible match, not only this page."""
+
+    query: str
+    hits: tuple[SearchHit, ...]
+    total: int
+    limit: int
+    offset: int
+    sort: str
+
+    @property
+    def has_previous(self) -> bool:
+        """True if there are results before this page."""
+        return self.offset > 0
+
+    @property
+    def has_next(self) -> bool:
+        """True if there are results after this page."""
+        return self.offset + len(self.hits) < self.total
+
+
+def _day_start(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return datetime.combine(value, time.min)
+
+
+def _filtered(
+    actor: User,
+    *,
+    classification: str | None,
+    level: int | None,
+    origin: str | None,
+    tags: str | None,
+    created_from: date | datetime | None,
+    created_to: date | datetime | None,
+    status: CableStatus | str | None,
+) -> Select:
+    query = visible_cables(actor)
+    if classification:
+        query = query.where(Cable.classification == classification.strip().upper())
+    if level is not None:
+        query = query.where(Cable.level == int(level))
+    if origin:
+        query = query.where(Cable.origin == origin.strip())
+    if tags:
+        needle = tags.strip().upper().replace("\\", "\\\\").replace("%", "\\%")
+        needle = needle.replace("_", "\\_")
+        query = query.where(Cable.tags.like(f"%{needle}%", escape="\\"))
+    if created_from is not None:
+        query = query.where(Cable.created >= _day_start(created_from))
+    if created_to is not None:
+        end = _day_start(created_to)
+        if not isinstance(created_to, datetime):
+            end += timedelta(days=1)  # a date is inclusive: the whole day
+        query = query.where(Cable.created < end)
+    if status:
+        query = query.where(Cable.status == CableStatus(status))
+    return query
+
+
+def _order(query: Select, sort: str, rank) -> Select:
+    if sort == "relevance" and rank is not None:
+        return query.order_by(rank, Cable.id)
+    orders = {
+        "reference": (Cable.reference_id,),
+        "created": (Cable.created.asc().nulls_last(), Cable.id),
+        "-created": (Cable.created.desc().nulls_last(), Cable.id.desc()),
+        "level": (Cable.level, Cable.reference_id),
+        "-level": (Cable.level.desc(), Cable.reference_id),
+        "origin": (Cable.origin, Cable.reference_id),
+    }
+    return query.order_by(*orders.get(sort, orders["-created"]))
+
+
+def search_cables(
+    session: Session,
+    actor: User,
+    query: str = "",
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    sort: str = "relevance",
+    classification: str | None = None,
+    level: int | None = None,
+    origin: str | None = None,
+    tags: str | None = None,
+    created_from: date | datetime | None = None,
+    created_to: date | datetime | None = None,
+    status: CableStatus | str | None = None,
+) -> SearchPage:
+    """A page of the cables ``actor`` may see that match ``query`` and the filters.
+
+    ``query`` searches the current version's text (subject included); see the module
+    docstring for its syntax. A blank query lists everything that passes the filters, newest
+    first unless ``sort`` says otherwise. Filters: ``classification`` (exact, as on line 4),
+    ``level``, ``origin`` (exact), ``tags`` (substring), ``created_from``/``created_to``
+    (inclusive dates), ``status``. ``sort`` is one of :data:`SORTS` (``relevance`` falls back
+    to newest first without a query). ``limit`` is clamped to 1..100. Raises ``ValueError``
+    for an unknown ``status``.
+    """
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    offset = max(0, int(offset))
+    sort = sort if sort in SORTS else "relevance"
+    base = _filtered(
+        actor,
+        classification=classification,
+        level=level,
+        origin=origin,
+        tags=tags,
+        created_from=created_from,
+        created_to=created_to,
+        status=status,
+    )
+    terms: tuple[Term, ...] = ()
+    rank = None
+    if query.strip():
+        terms = parse_query(query)
+        if not terms:
+            return SearchPage(query, (), 0, limit, offset, sort)
+        base, rank = _match(session, base, terms)
+
+    total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
+    page_query = _order(base, sort, rank).limit(limit).offset(offset)
+    cables = list(session.scalars(page_query))
+    texts = _current_texts(session, [cable.id for cable in cables]) if terms else {}
+    hits = tuple(
+        SearchHit(
+            cable_id=cable.id,
+            reference_id=cable.reference_id,
+            classification=cable.classification,
+            level=cable.level,
+            origin=cable.origin,
+            subject=cable.subject,
+            tags=cable.tags,
+            created=cable.created,
+            status=cable.status,
+            current_version=cable.current_version,
+            snippet=snippet(texts.get(cable.id, ""), terms) if terms else (),
+        )
+        for cable in cables
+    )
+    return SearchPage(query, hits, int(total or 0), limit, offset, sort)
+
+
+def _match(session: Session, base: Select, terms: tuple[Term, ...]):
+    if session.get_bind().dialect.name == "sqlite":
+        current = and_(
+            CableVersion.cable_id == Cable.id, CableVersion.number == Cable.current_version
+        )
+        matched = (
+            base.join(CableVersion, current)
+            .join(_sqlite_fts, _sqlite_fts.c.rowid == CableVersion.id)
+            .where(literal_column("cable_search").op("MATCH")(_fts5_expression(terms)))
+        )
+        # bm25() is lower for better matches.
+        return matched, func.bm25(literal_column("cable_search"))
+    tsquery = func.to_tsquery(literal_column("'simple'"), _tsquery_expression(terms))
+    matched = base.join(_pg_search, _pg_search.c.cable_id == Cable.id).where(
+        _pg_search.c.document.op("@@")(tsquery)
+    )
+    return matched, func.ts_rank_cd(_pg_search.c.document, tsquery).desc()
+
+
+def _current_texts(session: Session, cable_ids: list[int]) -> dict[int, str]:
+    if not cable_ids:
+        return {}
+    rows = session.execute(
+        select(CableVersion.cable_id, func.substr(CableVersion.text, 1, _SNIPPET_SCAN_CHARS))
+        .join(
+            Cable,
+            and_(Cable.id == CableVersion.cable_id, Cable.current_version == CableVersion.number),
+        )
+        .where(Cable.id.in_(cable_ids))
+    )
+    return {cable_id: body for cable_id, body in rows}
+
+
+# --------------------------------------------------------------------------- snippets
+
+
+def _matches(pieces: list[str], exact: set[str], prefixes: tuple[str, ...]) -> bool:
+    return any(p in exact or (prefixes and p.startswith(prefixes)) for p in pieces)
+
+
+def _segments_text(value: str) -> str:
+    return re.sub(r"\s+", " ", value)
+
+
+def snippet(text: str, terms: tuple[Term, ...]) -> tuple[tuple[str, bool], ...]:
+    """The passage of ``text`` with the most matched words, as ``(text, is_match)`` segments.
+
+    About 36 words long, whitespace collapsed, ``…`` where the text goes on. Without a
+    matched word: the start of the text, with no match segment.
+    """
+    exact = {word for term in terms for word in (term.words[:-1] if term.prefix else term.words)}
+    prefixes = tuple(term.words[-1] for term in terms if term.prefix)
+    words = list(iter_words(text[:_SNIPPET_SCAN_CHARS]))
+    if not words:
+        return ()
+    hit = [_matches(pieces, exact, prefixes) for _s, _e, pieces in words]
+    hits_at = [i for i, is_hit in enumerate(hit) if is_hit]
+    first = 0
+    if hits_at:
+        best = -1
+        for i in hits_at:
+            start = max(0, i - _SNIPPET_WORDS // 4)
+            window = range(start, min(len(words), start + _SNIPPET_WORDS))
+            distinct = len({words[j][2][0] for j in window if hit[j]})
+            if distinct > best:
+                best, first = distinct, start
+    last = min(len(words), first + _SNIPPET_WORDS) - 1
+    segments: list[tuple[str, bool]] = []
+    cursor = words[first][0]
+    if first > 0:
+        segments.append(("… ", False))
+    for index in range(first, last + 1):
+        start, end, _pieces_ = words[index]
+        if hit[index]:
+            if start > cursor:
+                segments.append((_segments_text(text[cursor:start]), False))
+            segments.append((text[start:end], True))
+            cursor = end
+    tail_end = words[last][1]
+    if tail_end > cursor:
+        segments.append((_segments_text(text[cursor:tail_end]), False))
+    if last < len(words) - 1:
+        segments.append((" …", False))
+    return tuple(_merge(segments))
+
+
+def _merge(segments: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    merged: list[tuple[str, bool]] = []
+    for value, is_match in segments:
+        if merged and merged[-1][1] is False and is_match is False:
+            merged[-1] = (merged[-1][0] + value, False)
+        elif value:
+            merged.append((value, is_match))
+    return merged
