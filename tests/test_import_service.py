@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from redactor.cables import search
@@ -22,7 +22,7 @@ from redactor.cables.service import (
     import_source,
     iter_import_sources,
 )
-from redactor.models import AuditEntry, Cable, CableVersion, Portion
+from redactor.models import AuditEntry, Cable, CableStatus, CableVersion, Portion
 from redactor.review.policy import Level
 from tests.fixtures_store import (
     BAD_CABLES_DIR,
@@ -168,6 +168,32 @@ def test_changed_text_becomes_a_new_version_and_the_old_version_is_kept(make_cab
     )
     actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)).all()
     assert actions == ["cable.import", "cable.new_version"]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (CableStatus.READY, CableStatus.IN_REVIEW),
+        (CableStatus.RELEASED, CableStatus.IN_REVIEW),
+        (CableStatus.NEW, CableStatus.NEW),
+        (CableStatus.IN_REVIEW, CableStatus.IN_REVIEW),
+    ],
+)
+def test_a_new_version_reopens_the_review_of_a_ready_or_released_cable(
+    make_cable, session, before, after
+):
+    cable = make_cable("09TEST9", body="1. (C) The original wording.")
+    session.execute(update(Cable).where(Cable.id == cable.id).values(status=before))
+    session.commit()
+
+    make_cable("09TEST9", body="1. (C) The revised wording.")
+    session.expire_all()
+
+    assert session.get(Cable, cable.id).status == after
+    payload = json.loads(
+        session.scalars(select(AuditEntry.payload).order_by(AuditEntry.seq.desc())).first()
+    )
+    assert payload.get("status_to") == (None if before == after else "in_review")
 
 
 def test_the_same_text_with_crlf_line_endings_is_unchanged(make_cable, session):

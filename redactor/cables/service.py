@@ -34,7 +34,7 @@ from redactor.cables import search
 from redactor.cables.jsonview import cable_to_dict
 from redactor.cables.parser import Cable as ParsedCable
 from redactor.cables.parser import CableParseError, decode_cable_bytes, parse_cable
-from redactor.models import Cable, CableVersion, Portion, User
+from redactor.models import Cable, CableStatus, CableVersion, Portion, User
 from redactor.review.policy import Level
 
 #: Line 1 of a cable: two digits of year, then the originating post and a serial number
@@ -244,13 +244,13 @@ def _store(
     # Plain SQL statements rather than ORM objects: an import builds nothing it reads back,
     # and the unit of work was most of the time spent per file (see BENCHMARKS.md).
     found = session.execute(
-        select(Cable.id, Cable.current_version)
+        select(Cable.id, Cable.current_version, Cable.status)
         .where(Cable.reference_id == reference_id)
         .with_for_update()
     ).one_or_none()
     previous_id: int | None = None
     if found is not None:
-        cable_id, current = found
+        cable_id, current, previous_status = found
         previous_id, previous_sha = session.execute(
             select(CableVersion.id, CableVersion.sha256).where(
                 CableVersion.cable_id == cable_id, CableVersion.number == current
@@ -274,6 +274,12 @@ def _store(
         "created": parsed.created,
         "current_version": number,
     }
+    status_change: dict[str, str] = {}
+    if found is not None and previous_status in (CableStatus.READY, CableStatus.RELEASED):
+        # The new text has not been reviewed: the cable is back in review (its earlier
+        # releases stay on record), so it cannot be released on the old review's strength.
+        metadata["status"] = CableStatus.IN_REVIEW
+        status_change = {"status_from": str(previous_status), "status_to": "in_review"}
     if found is None:
         cable_id = session.execute(
             insert(Cable)
@@ -338,6 +344,7 @@ def _store(
             "sha256": digest,
             "source": name,
             "classification": classification,
+            **status_change,
         },
     )
     status = ImportStatus.NEW_VERSION if previous_id is not None else ImportStatus.IMPORTED
