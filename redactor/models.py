@@ -412,3 +412,27 @@ class ReleaseArtifact(Base):
     data: Mapped[bytes] = mapped_column()  # LargeBinary (BLOB / bytea)
 
     __table_args__ = (UniqueConstraint("release_id", "name", name="uq_release_artifacts_name"),)
+
+
+class ApiToken(Base):
+    """A personal access token for the JSON API (``Authorization: Bearer <secret>``).
+
+    Only the SHA-256 of the secret is stored; the secret is shown once, when the token is
+    made. ``prefix`` (the secret's first characters) tells tokens apart on a list. A token
+    acts as its user, with the user's current roles and clearance; it stops working when it
+    is revoked, when it expires, or when its user is deactivated.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()

@@ -10,7 +10,8 @@ from redactor.web.cli import main
 def test_redactor_help_lists_every_command():
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    for name in ("parse", "import", "db", "user", "audit", "export-package", "demo", "serve"):
+    names = ("parse", "import", "db", "user", "token", "audit", "export-package", "demo", "serve")
+    for name in names:
         assert f"  {name} " in result.output, name
 
 

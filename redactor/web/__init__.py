@@ -6,7 +6,6 @@ render.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -14,18 +13,8 @@ from flask import Flask
 from redactor.audit import load_audit_key
 from redactor.config import load_settings
 from redactor.db import make_engine, make_session_factory
+from redactor.resources import resource_dir
 from redactor.web.extensions import close_db_session, csrf, login_manager
-
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
-def _resource_dir(name: str) -> str:
-    """``templates``/``static``: the copy inside the package when installed from a wheel,
-    else the top-level folder of a checkout."""
-    inside = _PACKAGE_DIR / name
-    if inside.is_dir():
-        return str(inside)
-    return str(_PACKAGE_DIR.parent / name)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -46,8 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app = Flask(
         "redactor",
-        template_folder=_resource_dir("templates"),
-        static_folder=_resource_dir("static"),
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
         instance_path=settings["INSTANCE"],
     )
     app.config.update(settings)

@@ -20,13 +20,19 @@ from redactor.errors import (
 )
 from redactor.review.policy import can_import, can_manage_users, can_read_audit
 from redactor.web.admin import admin_bp
+from redactor.web.api import api_bp
 from redactor.web.audit_views import audit_bp
 from redactor.web.auth import auth_bp
 from redactor.web.cables import cables_bp
 from redactor.web.imports import imports_bp
 from redactor.web.releases import releases_bp
+from redactor.web.review import review_bp
+from redactor.web.tokens import tokens_bp
 
-ALL: list[Blueprint] = [auth_bp, cables_bp, admin_bp, audit_bp, imports_bp, releases_bp]
+ALL: list[Blueprint] = [
+    auth_bp, cables_bp, admin_bp, audit_bp, imports_bp, releases_bp, review_bp,
+    api_bp, tokens_bp,
+]
 
 
 CONTENT_SECURITY_POLICY = (

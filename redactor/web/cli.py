@@ -10,6 +10,7 @@ from redactor.web.cli_import import import_command
 from redactor.web.cli_parse import parse_command
 from redactor.web.cli_release import export_package_command
 from redactor.web.cli_serve import demo_command, serve_command
+from redactor.web.cli_tokens import token_group
 from redactor.web.cli_users import user_group
 
 
@@ -24,6 +25,7 @@ for command in (
     import_command,
     db_group,
     user_group,
+    token_group,
     audit_group,
     export_package_command,
     demo_command,

@@ -1,0 +1,209 @@
+"""Benchmark release files: ms per PDF, and a release package of N cables end to end.
+
+``python -m bench.pdf [--runs 50] [--count 1000]``
+
+1. **Per document** (no database): the seed cable ``09STATE52368`` (11 KB) and a 100 KB cable
+   built from fixture paragraphs, each with a name redacted in every fifth paragraph.
+   Reported separately, median of ``--runs`` after a warm-up: building the releasable
+   document (:func:`render_release`), typesetting the PDF (:func:`write_pdf`, the Typst
+   compiler reused, as in a server process), and the release gate on the three files.
+2. **Package, end to end** (SQLite in a temporary folder): ``--count`` cables generated from
+   the fixtures are imported, one redaction each is proposed and approved and every portion
+   marked reviewed (setup, timed but not the point), then every cable is released through
+   :func:`release_cable` (render, PDF, text, JSON, gate, store, audit; one commit each) and
+   one ZIP of all of them is built with :func:`export_package`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bench.import_cables import cpu_model, generate
+from redactor.accounts import service as accounts
+from redactor.cables.parser import parse_cable
+from redactor.cables.service import import_batch, iter_import_sources
+from redactor.db import make_engine, make_session_factory
+from redactor.migrations import upgrade_database
+from redactor.models import Cable, CableStatus, Portion
+from redactor.redaction import service as redactions
+from redactor.release import service as releases
+from redactor.release.render import render_release
+from redactor.release.writers import write_pdf
+from redactor.review import service as review
+from redactor.review.policy import Level, Role
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "data" / "cables"
+SEED = FIXTURES / "09STATE52368.txt"
+MAX_BYTES = 5 * 1024 * 1024
+DAY = date(2015, 12, 31)
+
+
+def big_cable(target: int = 100_000) -> str:
+    """A cable of about ``target`` bytes: the seed cable's head, then fixture paragraphs."""
+    seed = SEED.read_text(encoding="utf-8")
+    head = seed[: seed.index("1. (C)")]
+    paragraphs = []
+    for path in sorted(FIXTURES.glob("*.txt")):
+        parsed = parse_cable(path.read_text(encoding="utf-8"))
+        paragraphs += [parsed.text[p.start : p.end] for p in parsed.paragraphs if p.number]
+    body, number = [], 1
+    while len(head) + sum(len(p) + 2 for p in body) < target:
+        text = paragraphs[(number - 1) % len(paragraphs)]
+        body.append(f"{number}. (C) " + text.split(")", 1)[-1].strip())
+        number += 1
+    return head + "\n\n".join(body) + "\n"
+
+
+def redactions_for(text: str) -> list[tuple[int, int, str]]:
+    """A two-word span in every fifth paragraph (codes B6)."""
+    parsed = parse_cable(text)
+    spans = []
+    for paragraph in parsed.paragraphs[::5]:
+        words = text[paragraph.start : paragraph.end].split(" ")
+        if len(words) > 6:
+            start = paragraph.start + len(" ".join(words[:3])) + 1
+            spans.append((start, start + len(words[3]) + 1 + len(words[4]), "B6"))
+    return spans
+
+
+def median_ms(function, runs: int) -> float:
+    function()  # warm-up (loads the fonts on the first PDF)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def per_document(runs: int) -> None:
+    for name, text in (("11 KB", SEED.read_text(encoding="utf-8")), ("100 KB", big_cable())):
+        spans = redactions_for(text)
+        parsed = parse_cable(text)
+
+        def render(text=text, spans=spans, parsed=parsed):
+            return render_release(
+                text,
+                spans,
+                case_number="F-2015-00001",
+                doc_number="C00000001",
+                release_date=DAY,
+                page_break_spans=[(p.start, p.end) for p in parsed.page_breaks],
+            )
+
+        doc = render()
+        files = releases.write_artifacts(doc)
+        hidden = [text[a:b] for a, b, _ in spans]
+        render_ms = median_ms(render, runs)
+        pdf_ms = median_ms(lambda doc=doc: write_pdf(doc), runs)
+        gate_ms = median_ms(
+            lambda doc=doc, files=files, hidden=hidden: releases.gate(doc, files, hidden),
+            max(5, runs // 5),
+        )
+        assert releases.gate(doc, files, hidden) == []
+        print(
+            f"{name} cable ({len(text.encode()):,} bytes, {len(spans)} excisions, "
+            f"{len(files['pdf']):,}-byte PDF): render {render_ms:.1f} ms, "
+            f"PDF {pdf_ms:.1f} ms, gate {gate_ms:.1f} ms (median of {runs})"
+        )
+
+
+def package(count: int) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="redactor-bench-pdf-"))
+    try:
+        (folder / "cables").mkdir()
+        generate(folder / "cables", count)
+        url = f"sqlite:///{folder / 'bench.sqlite3'}"
+        upgrade_database(url)
+        engine = make_engine(url)
+        factory = make_session_factory(engine, audit_key=os.urandom(32))
+        started = time.perf_counter()
+        import_batch(factory, None, iter_import_sources([folder / "cables"]), max_bytes=MAX_BYTES)
+        session = factory()
+        people = {}
+        for name, role in (
+            ("rita", Role.REVIEWER),
+            ("anna", Role.APPROVER),
+            ("rex", Role.RELEASE_AUTHORITY),
+        ):
+            people[name] = accounts.create_user(
+                session, None, name, accounts.generate_password(), [role], Level.TOP_SECRET
+            )
+        session.commit()
+        cable_ids = list(session.scalars(select(Cable.id).order_by(Cable.id)))
+        for cable_id in cable_ids:
+            cable = session.get(Cable, cable_id)
+            version = review.version_of(session, cable)
+            portions = session.scalars(
+                select(Portion).where(Portion.version_id == version.id).order_by(Portion.index)
+            ).all()
+            spans = redactions_for(version.text)
+            if spans:
+                start, end, codes = spans[0]
+                proposal = redactions.propose(
+                    session, people["rita"], cable, start=start, end=end, codes=codes
+                )
+                redactions.approve(
+                    session, people["anna"], proposal, expected_row_version=proposal.row_version
+                )
+            for portion in portions:
+                review.mark_portion_reviewed(session, people["rita"], cable, portion.index)
+            session.commit()
+        setup = time.perf_counter() - started
+
+        started = time.perf_counter()
+        release_ids = []
+        skipped = 0
+        for cable_id in cable_ids:
+            cable = session.get(Cable, cable_id)
+            if cable.status != CableStatus.READY:  # no portions: nothing to review
+                skipped += 1
+                continue
+            release = releases.release_cable(session, people["rex"], cable, release_date=DAY)
+            session.commit()
+            release_ids.append(release.id)
+        released = time.perf_counter() - started
+        count = len(release_ids)
+
+        started = time.perf_counter()
+        data = releases.export_package(session, people["rex"], release_ids)
+        session.commit()
+        exported = time.perf_counter() - started
+        session.close()
+        engine.dispose()
+        print(
+            f"package of {count:,} cables ({skipped} generated cables without portions left "
+            f"out): setup (import + review) {setup:.1f} s; "
+            f"release {released:.1f} s ({released / count * 1000:.0f} ms per cable); "
+            f"export {exported:.1f} s ({len(data) / 1e6:.1f} MB ZIP); "
+            f"release + export {released + exported:.1f} s"
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=50, help="timed runs per document")
+    parser.add_argument("--count", type=int, default=1000, help="cables in the package")
+    args = parser.parse_args(argv)
+    per_document(args.runs)
+    if args.count:
+        package(args.count)
+    print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

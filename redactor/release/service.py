@@ -1,0 +1,646 @@
+"""Release services: release a reviewed cable, fetch its files, export a release package.
+
+SQLAlchemy only, no Flask; the acting user is an argument; services flush and never commit.
+Order of checks, as elsewhere: clearance (``NotFound``), policy (``NotPermitted``),
+transition (``IllegalTransition``), input (``InvalidInput``).
+
+How a release is made (:func:`release_cable`)
+----------------------------------------------
+1. The cable's row is locked; it must be ``ready`` with no proposal pending.
+2. Numbers: the case number given (checked) or a new one, ``F-<year>-NNNNN`` (next free in
+   the year of the release date); a document number ``C`` + 8 digits (next free). On
+   PostgreSQL a transaction-scoped advisory lock serialises numbering; SQLite's
+   ``BEGIN IMMEDIATE`` already does.
+3. The releasable document is rendered from the current version and its approved spans
+   (:func:`redactor.redaction.review.service.approved_spans`); the PDF, text and JSON are
+   written from it alone.
+4. **The gate** (:mod:`redactor.release.gate`) scans the files for the hidden text *before*
+   anything is written. A finding appends a ``release.gate_failed`` audit entry (artifacts
+   and checks only) and raises :class:`ReleaseBlocked`. Nothing else has been written at that
+   point, so the caller **commits** on ``ReleaseBlocked`` (the web view and CLI do): the
+   refusal is then on record while no release exists.
+5. The immutable :class:`~redactor.models.Release` row is stored with its record (below), the
+   files as :class:`~redactor.models.ReleaseArtifact` rows, the cable becomes ``released``,
+   and ``release.create`` is audited.
+
+The record
+----------
+Who released, when, the cable (row id, version number and SHA-256 of the version text, and
+its reference id unless the reference id is itself withheld), the numbers, disposition and
+codes, every approved redaction (id, codes, revision, proposer, each valid approval with its
+approver and time, and the number of the excision it became), the SHA-256 and size of each
+file, and the audit head (seq and MAC) at the time of release. It names no offset or length
+in the original text and no cable text, so it can travel with the files: an offset pair would
+give away the length of what it hides.
+
+A later release of the same cable (after its review reopens) is a new row; the earlier one
+stays unchanged (triggers refuse UPDATE and DELETE on both tables).
+
+``DENIED IN FULL`` releases are recorded and their files kept (for those cleared to see
+them), but a release package leaves their PDF and text out: such a document is not published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from redactor import audit
+from redactor.errors import DomainError, IllegalTransition, InvalidInput, NotFound, NotPermitted
+from redactor.models import (
+    Cable,
+    CableStatus,
+    CableVersion,
+    Portion,
+    Redaction,
+    RedactionStatus,
+    Release,
+    ReleaseArtifact,
+    User,
+    utcnow,
+)
+from redactor.release import render, writers
+from redactor.release.gate import GateFinding, check_artifacts
+from redactor.release.render import Disposition, ReleasableDocument, ReleaseNumberError
+from redactor.review import states
+from redactor.review.policy import Role
+from redactor.review.service import (
+    approved_spans,
+    flush,
+    lock_cable,
+    require_visible,
+    valid_approvals,
+    version_of,
+)
+
+#: The kinds of file a release has, in package order: (name, media type).
+ARTIFACT_KINDS: tuple[tuple[str, str], ...] = (
+    ("pdf", writers.PDF_MEDIA_TYPE),
+    ("txt", writers.TEXT_MEDIA_TYPE),
+    ("json", writers.JSON_MEDIA_TYPE),
+)
+PACKAGE_FORMAT = "redactor-release-package/1"
+_PG_NUMBERING_LOCK = 0x5245_4C53  # "RELS"
+#: The date every member of a release package carries, so that packages are reproducible.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+class ReleaseBlocked(DomainError):
+    """The release gate found hidden text in an artifact; nothing was released.
+
+    ``findings`` name the artifacts and checks (never the hidden text). A
+    ``release.gate_failed`` audit entry was appended: the caller commits it.
+    """
+
+    code = "release_blocked"
+
+    def __init__(self, findings: Sequence[GateFinding]) -> None:
+        self.findings = tuple(findings)
+        names = ", ".join(sorted({f"{f.artifact} ({f.check})" for f in self.findings}))
+        super().__init__(f"the release gate refused the release: {names}")
+
+
+def can_release(roles: frozenset[Role] | set[Role]) -> bool:
+    """True if a user holding ``roles`` may release cables (the release authority)."""
+    return Role.RELEASE_AUTHORITY in roles
+
+
+def file_name(doc_number: str, kind: str) -> str:
+    """The name of a release file: the document number and the kind (``C05771875.pdf``);
+    never anything taken from the cable."""
+    return f"{doc_number}.{kind}"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------- numbering
+
+
+def _lock_numbering(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_NUMBERING_LOCK})
+
+
+def next_case_number(session: Session, year: int) -> str:
+    """The next free case number of ``year``: ``F-<year>-NNNNN``. Raises ``InvalidInput``
+    when the year's numbers are used up."""
+    prefix = f"F-{year:04d}-"
+    highest = session.scalar(
+        select(func.max(Release.case_number)).where(Release.case_number.like(f"{prefix}%"))
+    )
+    number = int(highest[len(prefix) :]) + 1 if highest else 1
+    if number > 99_999:
+        raise InvalidInput(f"no case numbers left in {year}")
+    return f"{prefix}{number:05d}"
+
+
+def next_doc_number(session: Session) -> str:
+    """The next free document number, ``C`` + 8 digits."""
+    highest = session.scalar(
+        select(func.max(Release.doc_number)).where(Release.doc_number.like("C%"))
+    )
+    number = int(highest[1:]) + 1 if highest else 1
+    if number > 99_999_999:
+        raise InvalidInput("no document numbers left")
+    return f"C{number:08d}"
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _portion_contents(session: Session, version: CableVersion) -> list[tuple[int, int]]:
+    """The content of each portion (after its number and marking, as written in the
+    ``Portion`` row): what must all be withheld for ``DENIED IN FULL``."""
+    portions = session.scalars(
+        select(Portion).where(Portion.version_id == version.id).order_by(Portion.index)
+    ).all()
+    chosen = [p for p in portions if p.kind == "portion"] or list(portions)
+    text = version.text
+    spans = []
+    for portion in chosen:
+        start = portion.start
+        if portion.marking:
+            found = text.find(portion.marking, portion.start, min(portion.end, start + 64))
+            if found >= 0:
+                start = found + len(portion.marking)
+        while start < portion.end and text[start].isspace():
+            start += 1
+        if start < portion.end:
+            spans.append((start, portion.end))
+    return spans
+
+
+def _page_breaks(version: CableVersion) -> list[tuple[int, int]]:
+    """The parser's page-break lines from the stored view (``[start, end]`` pairs or
+    objects with ``start`` and ``end``)."""
+    spans = []
+    for item in (version.parsed or {}).get("page_breaks") or []:
+        if isinstance(item, dict):
+            item = [item.get("start"), item.get("end")]
+        if isinstance(item, list | tuple) and len(item) == 2:
+            start, end = item
+            if type(start) is int and type(end) is int and 0 <= start < end:
+                spans.append((start, end))
+    return spans
+
+
+def build_document(
+    session: Session,
+    cable: Cable,
+    version: CableVersion,
+    *,
+    case_number: str,
+    doc_number: str,
+    release_date: date,
+    approvals_required: int = 1,
+) -> tuple[ReleasableDocument, list[str]]:
+    """The releasable document of ``version`` and the hidden strings (for the gate only).
+
+    Not clearance-checked (the caller has done that).
+    """
+    approved = approved_spans(session, cable, version, approvals_required=approvals_required)
+    redactions = [(span.start, span.end, codes) for span, codes in approved]
+    doc = render.render_release(
+        version.text,
+        redactions,
+        case_number=case_number,
+        doc_number=doc_number,
+        release_date=release_date,
+        page_break_spans=_page_breaks(version),
+        portion_spans=_portion_contents(session, version),
+    )
+    hidden = [version.text[start:end] for start, end, _ in redactions]
+    return doc, hidden
+
+
+def write_artifacts(doc: ReleasableDocument) -> dict[str, bytes]:
+    """The files of a release, by kind (``pdf``, ``txt``, ``json``)."""
+    return {
+        "pdf": writers.write_pdf(doc),
+        "txt": writers.write_text(doc),
+        "json": writers.write_json(doc.public_record()),
+    }
+
+
+def gate(
+    doc: ReleasableDocument, artifacts: dict[str, bytes], hidden: Sequence[str]
+) -> list[GateFinding]:
+    """Run the release gate on ``artifacts`` (by kind), named as they will be published."""
+    named = {file_name(doc.doc_number, kind): data for kind, data in artifacts.items()}
+    return check_artifacts(named, hidden, visible_forms(doc), page_lines=[doc.page_line])
+
+
+def visible_forms(doc: ReleasableDocument) -> str:
+    """Every form in which the release shows its text: the text file's (placeholders in
+    brackets), and the printed rows of the PDF (invisible characters spelled out, each box
+    showing its label)."""
+    rows = render.wrap_lines(doc, writers.COLUMNS)
+    printed = "\n".join(
+        "".join(s.text if isinstance(s, render.TextSegment) else s.label for s in row)
+        for row in rows
+    )
+    return f"{doc.visible_text}\n{printed}\n"
+
+
+def _user(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.id, "username": user.username}
+
+
+def _redaction_records(
+    session: Session,
+    version: CableVersion,
+    doc: ReleasableDocument,
+    approved: set[tuple[int, int]],
+    approvals_required: int,
+) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(Redaction)
+        .where(Redaction.version_id == version.id, Redaction.status == RedactionStatus.APPROVED)
+        .options(selectinload(Redaction.decisions), selectinload(Redaction.proposer))
+        .order_by(Redaction.start, Redaction.end, Redaction.id)
+    ).all()
+    # Excision numbers follow text order; the merged spans are recomputed from the rows.
+    merged: list[tuple[int, int]] = []
+    for row in rows:
+        if (row.start, row.end) not in approved:
+            continue
+        if merged and row.start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], row.end))
+        else:
+            merged.append((row.start, row.end))
+    records = []
+    for row in rows:
+        approvals = valid_approvals(row, list(row.decisions))
+        if (row.start, row.end) not in approved or len(approvals) < approvals_required:
+            continue
+        excision = next(i for i, (a, b) in enumerate(merged, 1) if a <= row.start < b)
+        records.append(
+            {
+                "id": row.id,
+                "codes": list(row.codes),
+                "revision": row.revision,
+                "excision": excision,
+                "proposer": _user(row.proposer),
+                "proposed_at": _iso(row.created_at),
+                "approvals": [
+                    {
+                        "decision_id": d.id,
+                        "approver": _user(d.approver),
+                        "at": _iso(d.created_at),
+                    }
+                    for d in approvals
+                ],
+            }
+        )
+    assert len(merged) == len(doc.excisions), "excisions and approved spans disagree"
+    return records
+
+
+def _reference_id(
+    version: CableVersion, approved: Iterable[tuple[int, int]], cable: Cable
+) -> str | None:
+    """The cable's reference id, or None where any occurrence of it in the text is (even in
+    part) withheld: the record travels with the release."""
+    reference = cable.reference_id
+    text = version.text
+    spans = list(approved)
+    position = text.find(reference)
+    while position >= 0:
+        end = position + len(reference)
+        if any(a < end and position < b for a, b in spans):
+            return None
+        position = text.find(reference, end)
+    return reference
+
+
+# --------------------------------------------------------------------------- services
+
+
+def release_cable(
+    session: Session,
+    actor: User,
+    cable: Cable,
+    *,
+    case_number: str | None = None,
+    release_date: date | None = None,
+    approvals_required: int = 1,
+) -> Release:
+    """Release the current version of ``cable`` with its approved redactions.
+
+    Returns the new :class:`Release`. Raises ``NotFound`` (cable above ``actor``'s
+    clearance), ``NotPermitted`` (not a release authority), ``IllegalTransition`` (the cable
+    is not ready or a proposal is pending), ``InvalidInput`` (a malformed case number or
+    date), :class:`ReleaseBlocked` (the gate found hidden text: the ``release.gate_failed``
+    entry is in the session, to be committed by the caller). Audits ``release.create`` and
+    ``cable.status``; flushes, never commits.
+    """
+    require_visible(actor, cable)
+    if not can_release(actor.roles):
+        raise NotPermitted("only a release authority releases cables")
+    cable = lock_cable(session, cable)
+    if CableStatus(cable.status) != CableStatus.READY:
+        raise IllegalTransition(
+            f"only a cable that is ready can be released; this one is {cable.status}"
+        )
+    version = version_of(session, cable)
+    pending = session.scalar(
+        select(func.count())
+        .select_from(Redaction)
+        .where(Redaction.version_id == version.id, Redaction.status == RedactionStatus.PENDING)
+    )
+    if pending:
+        raise IllegalTransition(f"{pending} proposal(s) on this cable are still pending")
+    if release_date is None:
+        release_date = datetime.now(UTC).date()
+    if not isinstance(release_date, date) or isinstance(release_date, datetime):
+        raise InvalidInput("the release date must be a date")
+
+    _lock_numbering(session)
+    if case_number is None or case_number == "":
+        case_number = next_case_number(session, release_date.year)
+    else:
+        try:
+            render.check_case_number(case_number)
+        except ReleaseNumberError as exc:
+            raise InvalidInput(str(exc)) from exc
+    doc_number = next_doc_number(session)
+
+    doc, hidden = build_document(
+        session,
+        cable,
+        version,
+        case_number=case_number,
+        doc_number=doc_number,
+        release_date=release_date,
+        approvals_required=approvals_required,
+    )
+    artifacts = write_artifacts(doc)
+    findings = gate(doc, artifacts, hidden)
+    if findings:
+        audit.record(
+            session,
+            actor,
+            "release.gate_failed",
+            subject=("cable", cable.id),
+            data={
+                "version": version.number,
+                "findings": [
+                    {"artifact": f.artifact, "check": f.check, "detail": f.detail} for f in findings
+                ],
+            },
+        )
+        raise ReleaseBlocked(findings)
+
+    approved = {
+        (span.start, span.end)
+        for span, _ in approved_spans(
+            session, cable, version, approvals_required=approvals_required
+        )
+    }
+    head = audit.chain_head_summary(session)
+    released_at = utcnow()
+    files = {
+        kind: {
+            "name": file_name(doc_number, kind),
+            "media_type": media_type,
+            "sha256": _sha256(artifacts[kind]),
+            "size": len(artifacts[kind]),
+        }
+        for kind, media_type in ARTIFACT_KINDS
+    }
+    record = {
+        "cable": {
+            "id": cable.id,
+            "reference_id": _reference_id(version, approved, cable),
+            "version": version.number,
+            "version_sha256": version.sha256,
+        },
+        "case_number": case_number,
+        "doc_number": doc_number,
+        "release_date": release_date.isoformat(),
+        "disposition": doc.disposition.value,
+        "stamp": doc.stamp,
+        "codes": list(doc.codes),
+        "released_by": _user(actor),
+        "released_at": _iso(released_at),
+        "redactions": _redaction_records(session, version, doc, approved, approvals_required),
+        "files": files,
+        "audit_head": head,
+    }
+    release = Release(
+        cable_id=cable.id,
+        version_id=version.id,
+        case_number=case_number,
+        doc_number=doc_number,
+        disposition=doc.stamp,
+        released_by_id=actor.id,
+        released_at=released_at,
+        record=record,
+        audit_head=head["mac"],
+    )
+    session.add(release)
+    flush(session)
+    for kind, media_type in ARTIFACT_KINDS:
+        session.add(
+            ReleaseArtifact(
+                release_id=release.id,
+                name=kind,
+                media_type=media_type,
+                sha256=files[kind]["sha256"],
+                size=files[kind]["size"],
+                data=artifacts[kind],
+            )
+        )
+    before = CableStatus(cable.status)
+    try:
+        states.check_cable_transition(before, CableStatus.RELEASED)
+    except states.TransitionError as exc:  # pragma: no cover - READY was checked above
+        raise IllegalTransition(str(exc)) from exc
+    cable.status = CableStatus.RELEASED
+    flush(session)
+    audit.record(
+        session,
+        actor,
+        "release.create",
+        subject=("cable", cable.id),
+        data={
+            "release_id": release.id,
+            "version": version.number,
+            "case_number": case_number,
+            "doc_number": doc_number,
+            "disposition": doc.stamp,
+            "redactions": [r["id"] for r in record["redactions"]],
+            "files": {kind: files[kind]["sha256"] for kind in files},
+            "audit_head": head,
+        },
+    )
+    audit.record(
+        session,
+        actor,
+        "cable.status",
+        subject=("cable", cable.id),
+        data={"from": before.value, "to": CableStatus.RELEASED.value, "version": version.number},
+    )
+    return release
+
+
+def _visible_release(session: Session, actor: User | None, release_id: object) -> Release:
+    if type(release_id) is not int:
+        raise NotFound("no such release")
+    release = session.get(Release, release_id)
+    if release is None:
+        raise NotFound(f"no release {release_id}")
+    if actor is not None:
+        cable = session.get(Cable, release.cable_id)
+        if cable is None:  # pragma: no cover - held by the foreign key
+            raise NotFound(f"no release {release_id}")
+        require_visible(actor, cable)
+    return release
+
+
+def get_release(session: Session, actor: User, release_id: int) -> Release:
+    """Release ``release_id`` if ``actor`` is cleared for its cable; ``NotFound`` otherwise."""
+    return _visible_release(session, actor, release_id)
+
+
+def get_artifact(
+    session: Session, actor: User, release_id: int, name: str
+) -> tuple[ReleaseArtifact, str]:
+    """File ``name`` (``pdf``, ``txt``, ``json``) of release ``release_id`` and its file name.
+
+    Anyone cleared for the cable may download it. Raises ``NotFound`` for an unknown release
+    or file, or a cable above ``actor``'s clearance. Audits ``release.download``; flushes.
+    """
+    release = _visible_release(session, actor, release_id)
+    artifact = session.scalars(
+        select(ReleaseArtifact).where(
+            ReleaseArtifact.release_id == release.id, ReleaseArtifact.name == name
+        )
+    ).one_or_none()
+    if artifact is None:
+        raise NotFound(f"release {release_id} has no file {name!r}")
+    audit.record(
+        session,
+        actor,
+        "release.download",
+        subject=("cable", release.cable_id),
+        data={"release_id": release.id, "doc_number": release.doc_number, "file": name},
+    )
+    return artifact, file_name(release.doc_number, name)
+
+
+def latest_releases(session: Session, reference_ids: Sequence[str] = ()) -> list[int]:
+    """The id of the newest release of each cable named in ``reference_ids`` (of every
+    released cable when empty), in the order given (by reference id when empty).
+
+    Raises ``NotFound`` for a reference id with no release.
+    """
+    newest = (
+        select(Release.cable_id, func.max(Release.id).label("release_id"))
+        .group_by(Release.cable_id)
+        .subquery()
+    )
+    query = select(Cable.reference_id, newest.c.release_id).join(
+        newest, newest.c.cable_id == Cable.id
+    )
+    if reference_ids:
+        query = query.where(Cable.reference_id.in_(list(reference_ids)))
+    found = {ref: rid for ref, rid in session.execute(query.order_by(Cable.reference_id))}
+    if not reference_ids:
+        return list(found.values())
+    missing = [ref for ref in reference_ids if ref not in found]
+    if missing:
+        raise NotFound(f"no release of {', '.join(missing)}")
+    return [found[ref] for ref in dict.fromkeys(reference_ids)]
+
+
+def _zip_member(archive: zipfile.ZipFile, name: str, data: bytes, *, compress: bool) -> None:
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.create_system = 3
+    info.external_attr = 0o100644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    archive.writestr(info, data)
+
+
+def export_package(session: Session, actor: User | None, release_ids: Sequence[int]) -> bytes:
+    """A ZIP of the given releases: each one's PDF, text and JSON (``C05771875.pdf``...),
+    and ``manifest.json`` with the SHA-256 of every file, the release records and the audit
+    head. Deterministic: the same releases and audit head give the same bytes (fixed member
+    dates and order, canonical JSON).
+
+    ``actor`` None is the local operator (the CLI). Raises ``NotFound`` for an unknown release
+    or one above the actor's clearance, ``NotPermitted`` for an actor who is not a release
+    authority, ``RuntimeError`` if a stored file no longer matches its record. A release
+    ``DENIED IN FULL`` contributes its record only. Audits ``release.export``; flushes.
+    """
+    if actor is not None and not can_release(actor.roles):
+        raise NotPermitted("only a release authority exports release packages")
+    releases = [_visible_release(session, actor, rid) for rid in dict.fromkeys(release_ids)]
+    releases.sort(key=lambda r: r.doc_number)
+    ids = [r.id for r in releases]
+    artifacts: dict[int, list[ReleaseArtifact]] = {rid: [] for rid in ids}
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        for artifact in session.scalars(
+            select(ReleaseArtifact).where(ReleaseArtifact.release_id.in_(chunk))
+        ):
+            artifacts[artifact.release_id].append(artifact)
+
+    head = audit.chain_head_summary(session)
+    members: list[tuple[str, bytes, bool]] = []
+    files: dict[str, str] = {}
+    records = []
+    order = {kind: i for i, (kind, _) in enumerate(ARTIFACT_KINDS)}
+    for release in releases:
+        denied = release.record.get("disposition") == Disposition.DENIED.value
+        recorded = release.record.get("files") or {}
+        for artifact in sorted(artifacts[release.id], key=lambda a: order.get(a.name, 99)):
+            digest = _sha256(artifact.data)
+            expected = (recorded.get(artifact.name) or {}).get("sha256")
+            if digest != artifact.sha256 or digest != expected:
+                raise RuntimeError(
+                    f"file {artifact.name} of release {release.id} does not match its record"
+                )
+            if denied and artifact.name != "json":
+                continue
+            name = file_name(release.doc_number, artifact.name)
+            members.append((name, artifact.data, artifact.name != "pdf"))
+            files[name] = digest
+        records.append({"release_id": release.id, **release.record})
+    manifest = {
+        "format": PACKAGE_FORMAT,
+        "audit_head": head,
+        "files": files,
+        "releases": records,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data, compress in members:
+            _zip_member(archive, name, data, compress=compress)
+        _zip_member(archive, "manifest.json", writers.write_json(manifest), compress=True)
+    package = buffer.getvalue()
+    audit.record(
+        session,
+        actor,
+        "release.export",
+        subject=("release", ""),
+        data={"releases": ids, "sha256": _sha256(package), "audit_head": head},
+    )
+    return package
