@@ -22,6 +22,7 @@ PURE_MODULES = {
     "redactor.redaction.exemptions",
     "redactor.review.states",
     "redactor.review.policy",
+    "redactor.review.display",
     "redactor.release.render",
 }
 WEB_PACKAGES = ("flask", "flask_login", "flask_wtf", "wtforms", "werkzeug", "jinja2")
