@@ -341,11 +341,19 @@ def withhold_portion(
     if portion is None:
         raise NotFound(f"no portion {portion_index} in version {version.number}")
     start = portion.start
+    # The parsed view lists paragraphs in index order and gives the marking as written
+    # (``"(C)"``); older views may give an object with its offsets.
     paragraphs = (version.parsed or {}).get("paragraphs") or []
-    view = next((p for p in paragraphs if p.get("index") == portion.index), None)
-    marking = (view or {}).get("marking") or {}
-    if type(marking.get("end")) is int and portion.start <= marking["end"] <= portion.end:
-        start = marking["end"]
+    view = paragraphs[portion.index] if 0 <= portion.index < len(paragraphs) else {}
+    marking = view.get("marking") if isinstance(view, dict) else None
+    marking_end = None
+    if isinstance(marking, dict) and type(marking.get("end")) is int:
+        marking_end = marking["end"]
+    elif isinstance(marking, str) and marking:
+        found = version.text.find(marking, portion.start, portion.end)
+        marking_end = found + len(marking) if found >= 0 else None
+    if marking_end is not None and portion.start <= marking_end <= portion.end:
+        start = marking_end
     while start < portion.end and version.text[start].isspace():
         start += 1
     if start >= portion.end:

@@ -1,0 +1,316 @@
+/*
+ * The review page in the browser: selection -> code-point offsets, and keyboard shortcuts.
+ *
+ * Everything here is an enhancement: every action is an ordinary form that also works
+ * without this script (offsets can be typed into the "Enter offsets" fields).
+ *
+ * Offsets. The server cuts each portion into segment elements; each text segment carries
+ * data-start, the code-point offset of its first character in the stored cable text, and
+ * shows exactly that text. A badge standing for an invisible character carries data-cp="1"
+ * and counts as exactly one code point, whatever its label says. A selection boundary is
+ * therefore data-start of its segment plus the number of code points before it inside that
+ * segment, counted with Array.from (which counts code points; String.length counts UTF-16
+ * units and would be wrong after an emoji). The server validates and snaps every span.
+ */
+(function () {
+  "use strict";
+
+  var AREA = "[data-area-start]";
+  var lastSelection = null; // {start, end, text, area, portion}
+
+  function codePoints(str) {
+    return Array.from(str).length;
+  }
+
+  function segmentLength(seg) {
+    return seg.hasAttribute("data-cp") ? 1 : codePoints(seg.textContent);
+  }
+
+  function segmentOf(node) {
+    var element = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+    return element ? element.closest("[data-start]") : null;
+  }
+
+  function segmentsOf(area) {
+    return Array.prototype.slice.call(area.querySelectorAll("[data-start]"));
+  }
+
+  /* The code-point offset of a selection boundary (node, offset) inside `area`. */
+  function boundaryOffset(area, node, offset, isEnd) {
+    var seg = segmentOf(node);
+    if (seg && area.contains(seg)) {
+      var start = parseInt(seg.getAttribute("data-start"), 10);
+      if (seg.hasAttribute("data-cp")) {
+        // Inside a badge: the whole invisible character is in or out, never half of it.
+        var size = node.nodeType === Node.TEXT_NODE ? node.data.length : node.childNodes.length;
+        if (isEnd) return offset === 0 ? start : start + 1;
+        return offset >= size ? start + 1 : start;
+      }
+      if (node.nodeType === Node.TEXT_NODE) {
+        var range = document.createRange();
+        range.setStart(seg, 0);
+        range.setEnd(node, offset);
+        return start + codePoints(range.toString());
+      }
+      return offset === 0 ? start : start + segmentLength(seg);
+    }
+    // A boundary between elements (e.g. on the area itself): use the neighbouring segment.
+    var segments = segmentsOf(area);
+    var child = node.nodeType === Node.ELEMENT_NODE ? node.childNodes[offset] : null;
+    var index = child ? segments.indexOf(segmentOf(child)) : -1;
+    if (index < 0) {
+      index = isEnd ? segments.length - 1 : 0;
+      if (!segments.length) return null;
+      var last = segments[index];
+      var lastStart = parseInt(last.getAttribute("data-start"), 10);
+      return isEnd ? lastStart + segmentLength(last) : lastStart;
+    }
+    return parseInt(segments[index].getAttribute("data-start"), 10);
+  }
+
+  /* The current selection as offsets, or a string saying why there is none. */
+  function readSelection() {
+    var selection = window.getSelection();
+    if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
+    var range = selection.getRangeAt(0);
+    var startArea = (range.startContainer.nodeType === Node.ELEMENT_NODE
+      ? range.startContainer : range.startContainer.parentElement);
+    var endArea = (range.endContainer.nodeType === Node.ELEMENT_NODE
+      ? range.endContainer : range.endContainer.parentElement);
+    startArea = startArea && startArea.closest(AREA);
+    endArea = endArea && endArea.closest(AREA);
+    if (!startArea && !endArea) return null;
+    if (startArea !== endArea) {
+      return "The selection runs across portions or fields: a redaction lies inside one.";
+    }
+    var area = startArea;
+    var start = boundaryOffset(area, range.startContainer, range.startOffset, false);
+    var end = boundaryOffset(area, range.endContainer, range.endOffset, true);
+    if (start === null || end === null) return null;
+    start = Math.max(start, parseInt(area.getAttribute("data-area-start"), 10));
+    end = Math.min(end, parseInt(area.getAttribute("data-area-end"), 10));
+    if (!(start < end)) return null;
+    var portion = area.closest("[data-portion]");
+    return {
+      start: start,
+      end: end,
+      text: range.toString(),
+      area: area.getAttribute("data-area") || "",
+      anchor: portion ? portion.id : "header",
+    };
+  }
+
+  function setStatus(message, active) {
+    var status = document.getElementById("selection-status");
+    if (!status) return;
+    status.textContent = message;
+    status.classList.toggle("has-selection", !!active);
+  }
+
+  function fillForm(form, sel) {
+    var start = form.querySelector("[data-role=start]");
+    var end = form.querySelector("[data-role=end]");
+    if (start) start.value = String(sel.start);
+    if (end) end.value = String(sel.end);
+  }
+
+  function onSelectionChange() {
+    var sel = readSelection();
+    if (sel === null) return;
+    if (typeof sel === "string") {
+      setStatus(sel, false);
+      return;
+    }
+    lastSelection = sel;
+    var form = document.getElementById("propose-form");
+    if (form) {
+      fillForm(form, sel);
+      var back = form.querySelector("input[name=back]");
+      if (back) back.value = back.value.split("#")[0] + "#" + sel.anchor;
+    }
+    var shown = sel.text.length > 80 ? sel.text.slice(0, 77) + "…" : sel.text;
+    setStatus("Selected in " + sel.area + ": “" + shown + "” (offsets " + sel.start + "–" +
+      sel.end + "). Press r or choose codes below.", true);
+  }
+
+  /* ---------------------------------------------------------------- navigation */
+
+  function portions() {
+    return Array.prototype.slice.call(document.querySelectorAll("section.portion[data-portion]"));
+  }
+
+  var current = null; // the portion moved to with j/k, or last focused
+
+  function setCurrent(portion) {
+    if (current) current.classList.remove("is-current");
+    current = portion;
+    if (!portion) return;
+    portion.classList.add("is-current");
+    portion.focus({ preventScroll: true });
+    portion.scrollIntoView({ block: "start" });
+  }
+
+  function move(step) {
+    var list = portions();
+    if (!list.length) return;
+    var index = current ? list.indexOf(current) : -1;
+    var next = index < 0 ? (step > 0 ? 0 : list.length - 1)
+      : Math.min(list.length - 1, Math.max(0, index + step));
+    setCurrent(list[next]);
+  }
+
+  function currentPortion() {
+    var active = document.activeElement;
+    var inside = active && active.closest ? active.closest("section.portion[data-portion]") : null;
+    return inside || current;
+  }
+
+  function currentProposal() {
+    var active = document.activeElement;
+    var proposal = active && active.closest ? active.closest(".proposal") : null;
+    if (proposal) return proposal;
+    var portion = currentPortion();
+    if (!portion) return null;
+    var candidates = portion.querySelectorAll(".proposal");
+    for (var i = 0; i < candidates.length; i++) {
+      if (candidates[i].querySelector("[data-action=approve]")) return candidates[i];
+    }
+    return null;
+  }
+
+  function openPropose(focusCodes) {
+    var panel = document.getElementById("propose");
+    if (!panel) return false;
+    panel.classList.add("is-active");
+    panel.scrollIntoView({ block: "nearest" });
+    if (focusCodes) {
+      var first = panel.querySelector("#propose-codes input");
+      if (first) first.focus();
+    }
+    return true;
+  }
+
+  function withhold(portionIndex) {
+    var select = document.getElementById("withhold-portion");
+    if (!select) return;
+    select.value = String(portionIndex);
+    setStatus("Withholding " + (select.options[select.selectedIndex] || {}).text +
+      ": choose the codes, then press “Withhold portion”.", true);
+    openPropose(true);
+  }
+
+  function isTyping(target) {
+    if (!target) return false;
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+
+  function openShortcuts() {
+    var dialog = document.getElementById("shortcuts-dialog");
+    if (dialog && typeof dialog.showModal === "function" && !dialog.open) dialog.showModal();
+  }
+
+  function focusSearch() {
+    var box = document.getElementById("q");
+    if (box) {
+      box.focus();
+      box.select();
+      return;
+    }
+    var link = document.querySelector("[data-search-link]");
+    if (link) window.location.href = link.getAttribute("href") + "?focus=search";
+  }
+
+  function onKey(event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (isTyping(event.target)) return;
+    var dialog = document.getElementById("shortcuts-dialog");
+    if (dialog && dialog.open) return;
+    var portion, proposal, button;
+    switch (event.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "r":
+        if (!lastSelection) {
+          setStatus("Select some text in a portion or header field first.", false);
+          if (!openPropose(false)) return;
+        } else if (!openPropose(true)) {
+          return;
+        }
+        break;
+      case "w":
+        portion = currentPortion();
+        if (!portion || !document.getElementById("withhold-portion")) return;
+        withhold(portion.getAttribute("data-portion"));
+        break;
+      case "a":
+        proposal = currentProposal();
+        button = proposal && proposal.querySelector("[data-action=approve]");
+        if (!button) return;
+        if (window.confirm("Approve proposal " + proposal.id.replace("redaction-", "#") + "?")) {
+          button.click();
+        }
+        break;
+      case "x":
+        proposal = currentProposal();
+        var details = proposal && proposal.querySelector("details[data-action=reject]");
+        if (!details) return;
+        details.open = true;
+        var reason = details.querySelector("textarea");
+        if (reason) reason.focus();
+        break;
+      case "m":
+        portion = currentPortion();
+        button = portion && portion.querySelector("[data-action=mark]");
+        if (!button) return;
+        button.click();
+        break;
+      case "/": focusSearch(); break;
+      case "?": openShortcuts(); break;
+      default: return;
+    }
+    event.preventDefault();
+  }
+
+  function init() {
+    document.addEventListener("selectionchange", function () {
+      window.clearTimeout(init.timer);
+      init.timer = window.setTimeout(onSelectionChange, 120);
+    });
+    document.addEventListener("keydown", onKey);
+    document.addEventListener("focusin", function (event) {
+      var portion = event.target.closest && event.target.closest("section.portion[data-portion]");
+      if (portion && portion !== current) {
+        if (current) current.classList.remove("is-current");
+        current = portion;
+        portion.classList.add("is-current");
+      }
+    });
+    Array.prototype.forEach.call(document.querySelectorAll(".js-only"), function (el) {
+      el.hidden = false;
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-use-selection]"), function (b) {
+      b.addEventListener("click", function () {
+        if (!lastSelection) {
+          setStatus("Select the new span in the text first, then use this button.", false);
+          return;
+        }
+        fillForm(b.closest("form"), lastSelection);
+      });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("a[data-action=withhold]"), function (a) {
+      a.addEventListener("click", function (event) {
+        event.preventDefault();
+        withhold(a.getAttribute("data-portion"));
+      });
+    });
+    var opener = document.querySelector("[data-open-shortcuts]");
+    if (opener) opener.addEventListener("click", openShortcuts);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
