@@ -9,6 +9,7 @@ failures and the summary and nothing else. The summary line goes to stdout:
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -104,5 +105,6 @@ def import_command(paths: tuple[Path, ...], username: str | None, progress: bool
 
 
 def _stderr_is_terminal() -> bool:
-    stream = click.get_text_stream("stderr")
-    return bool(getattr(stream, "isatty", lambda: False)())
+    # sys.stderr rather than click's stream helpers: click 8.5 deprecates get_text_stream, and
+    # under a test runner stderr may be a capture object without isatty().
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
