@@ -114,3 +114,39 @@ def test_non_str_input_is_a_type_error():
 
     with pytest.raises(TypeError):
         parse_cable(b"09STATE52368\n")  # type: ignore[arg-type]
+
+
+def test_parsing_does_not_depend_on_the_hash_seed(tmp_path):
+    # Equally many "N." and "N)" marked portions: a tie the parser must break the same way
+    # in every process.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    text = (
+        "09TEST1\n2009-01-01 00:00\n2010-01-01 00:00\nCONFIDENTIAL\nEmbassy Testville\n\n"
+        "R 010000Z JAN 09\nFM AMEMBASSY TESTVILLE\nTO SECSTATE WASHDC\n\n"
+        "C O N F I D E N T I A L TESTVILLE 000001\n\nE.O. 12958: DECL: 01/01/2019\n"
+        "TAGS: PREL\nSUBJECT: TIE\n\n1. (C) First.\n\n2) (C) Second.\n\n3. (U) Third.\n\n"
+        "4) (U) Fourth.\n\n5) list item\n\n6. plain\n\nSMITH\n"
+    )
+    path = tmp_path / "tie.txt"
+    path.write_text(text, encoding="utf-8")
+    script = (
+        "import json, sys\n"
+        "from redactor.cables.parser import parse_cable, decode_cable_bytes\n"
+        "from redactor.cables.jsonview import cable_to_dict\n"
+        "c = parse_cable(decode_cable_bytes(open(sys.argv[1], 'rb').read()))\n"
+        "print(json.dumps(cable_to_dict(c), sort_keys=True, default=str))\n"
+    )
+    outputs = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run(
+            [sys.executable, "-c", script, str(path)],
+            env=env, capture_output=True, text=True, check=True,
+        )
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop())["paragraphs"]

@@ -28,8 +28,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
+from operator import attrgetter, itemgetter
 
 
 class CableParseError(ValueError):
@@ -196,6 +199,51 @@ class Cable:
     warnings: tuple[ParseWarning, ...] = field(default=())
 
 
+# Fast construction. A frozen dataclass's __init__ sets each field through
+# object.__setattr__ (about 0.7 us for a Paragraph); the parser builds some forty of these
+# objects per cable, so it fills the instance dict of a bare instance instead (about 0.3 us).
+# The result is the same object as the constructor's, and just as frozen. Only for classes
+# without slots, defaults or __post_init__; fields in declaration order.
+
+_new = object.__new__
+
+
+def _text_field(value: str, start: int, end: int) -> TextField:
+    obj = _new(TextField)
+    d = obj.__dict__
+    d["value"] = value
+    d["start"] = start
+    d["end"] = end
+    return obj
+
+
+def _marking(
+    raw: str, level: str | None, caveats: tuple[str, ...], start: int, end: int
+) -> Marking:
+    obj = _new(Marking)
+    d = obj.__dict__
+    d["raw"] = raw
+    d["level"] = level
+    d["caveats"] = caveats
+    d["start"] = start
+    d["end"] = end
+    return obj
+
+
+def _paragraph(
+    index: int, kind: str, number: str | None, marking: Marking | None, start: int, end: int
+) -> Paragraph:
+    obj = _new(Paragraph)
+    d = obj.__dict__
+    d["index"] = index
+    d["kind"] = kind
+    d["number"] = number
+    d["marking"] = marking
+    d["start"] = start
+    d["end"] = end
+    return obj
+
+
 # --------------------------------------------------------------------------- decoding
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -273,7 +321,7 @@ _NUMBER = r"(?P<num>\d{1,5}(?:\.\d{1,2}){0,2}|#)"
 # A numbered line: "1. (C)", "1.(C)", "1)", "  12.  (S/NF)", "1. Summary: (SBU)", and a
 # number glued to a dashed rule ("-------1.(U)").
 _NUM_BODY = (
-    rf"(?P<nrule>[-=]{{3,}}{_W}*)?{_NUMBER}{_W}*[.)](?=[\s(])(?!\.){_W}*"
+    rf"(?P<nrule>[-=]{{3,}}{_W}*)?{_NUMBER}{_W}*(?P<punct>[.)])(?=[\s(])(?!\.){_W}*"
     rf"(?:(?:(?i:summary|comment){_W}*:?{_W}*)?(?P<mark>{_MARK_I})|(?P<markish>{_MARKISH}))?"
 )
 _LINE_BODY = (
@@ -285,16 +333,14 @@ _LINE_BODY = (
 # Scans look for line starts through the newline before them: a pattern that begins with a
 # literal lets the regex engine skip ahead in C instead of trying every position.
 _LINE_HEAD_RE = re.compile(_LINE_BODY)
-# Lines that may start a portion or be a rule; the full pattern is then matched there only.
-_LINE_CANDIDATE_RE = re.compile(
-    r"\n(?=[^\S\n]*(?:[-=]{3}|\d{1,5}(?:\.\d{1,2}){0,2}[^\S\n]*[.)]|#[^\S\n]*[.)]"
-    r"|[A-Za-z][.)][^\S\n]*\(|\([^\S\n]*[A-Z]|[-=_*][^\S\n]?[-=_*][^\S\n]?[-=_*]))"
-)
 _NUM_LINE_RE = re.compile(rf"^{_W}*{_NUM_BODY}", re.M)
 _NUM_SCAN_RE = re.compile(rf"\n{_W}*{_NUM_BODY}")
 # Paragraphs run together on one line (collapsed cables): "... End Summary. 2. (C) On ..."
 # Found by the dot (a literal lets the engine skip ahead); the number is read backwards.
-_NUM_MIDLINE_RE = re.compile(rf"\.{_W}*(?P<mark>{_MARK_U})")
+# The look-behind drops the dot of a number that starts its line ("\n2. (C)"), the usual
+# hit, which cannot be a number in running text; it comes after the dot so that the scan
+# still skips ahead to each dot in C.
+_NUM_MIDLINE_RE = re.compile(rf"\.(?<!\n\d\.)(?<!\n\d\d\.){_W}*(?P<mark>{_MARK_U})")
 _MIDLINE_AFTER = frozenset('.!?"”’)]:-')
 _LETTER_LINE_RE = re.compile(
     rf"^{_W}*(?P<num>[A-Za-z])[.)]{_W}*(?P<mark>{_MARK_U})(?=\s|$)", re.M
@@ -307,7 +353,21 @@ _DASHES_AT_EOL_RE = re.compile(rf"---+(?:{_W}+-+)*{_W}*(?=\n|$)")
 # A short line that may be a heading standing alone ("SUMMARY", "Introduction and Comment").
 _SHORT_LINE_BODY = rf"{_W}*(?P<line>[A-Z][^\n]{{0,78}}[^\s.,;:\\]){_W}*"
 _SHORT_LINE_RE = re.compile(rf"{_SHORT_LINE_BODY}(?=\n{_W}*(?:\n|$)|$)")
-_STANDALONE_SCAN_RE = re.compile(rf"\n{_W}*\n(?={_SHORT_LINE_BODY}(?:\n{_W}*(?:\n|$)|$))")
+# The portion scan: one pass over the lines of a region (each pass costs about as much as
+# splitting the text into lines) finds two things at a newline:
+# * a line head (_LINE_BODY). The look-ahead is a cheap screen (the first character a line
+#   head can start with) that rejects most lines, which start with a word, before the full
+#   grammar is tried; it only ever admits more lines than the grammar does.
+# * a blank line ("blank" ends it) followed by a line that starts with a capital and is
+#   itself followed by a blank line (or the end): a possible standalone heading, checked
+#   with _SHORT_LINE_RE. That line is skipped with a possessive [^\n]*+, because the
+#   backtracking of _SHORT_LINE_BODY over every line that is not a heading (most of them)
+#   costs more than the whole scan. The blank line is looked at, not consumed, so that its
+#   newline is still tried for a line head.
+_PORTION_SCAN_RE = re.compile(
+    rf"\n(?:(?={_W}*+(?:[-=\d#(_*]|[A-Za-z][.)])){_LINE_BODY}"
+    rf"|(?=(?P<blank>{_W}*\n){_W}*[A-Z][^\n]*+(?:\n{_W}*(?:\n|$)|$)))"
+)
 _TITLE_WORDS = frozenset(
     "a an and the of to in on for with at by from or vs versus into over under about".split()
 )
@@ -325,8 +385,11 @@ _CLASS_ONLY_LINE_RE = re.compile(
     rf"{_W}*(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED OFFICIAL USE){_W}*$"
 )
 
-# One pattern per letter, each starting with a single literal (see _LINE_SCAN_RE).
-_WITHHELD_RES = tuple((c * 4, re.compile(rf"{c}(?={c}{{3}}){c}*")) for c in "XХxх")
+# One pattern per letter, each starting with a single literal (see _LINE_HEAD_RE); the
+# Cyrillic ones only for text that is not ASCII. (Probing with `"XXXX" in text` first costs
+# more than the scan it would save.)
+_WITHHELD_RES = tuple(re.compile(rf"{c}(?={c}{{3}}){c}*") for c in "Xx")
+_WITHHELD_CYRILLIC_RES = tuple(re.compile(rf"{c}(?={c}{{3}}){c}*") for c in "Хх")
 
 # The banner: classification word (letter-spaced, plain or garbled), optional SECTION, post
 # and serial. Letter-spaced forms are matched case-insensitively ("S e c r e t"), plain words
@@ -486,6 +549,9 @@ _REF_SPLIT_RE = re.compile(r"[;\n]")
 _SUBJECT_AGAIN_RE = re.compile(r"(?:SUBJECT|Subject)[^\S\n]*:")
 _PARTIAL_EXTRACT = "This record is a partial extract"
 _HEADER_KEYWORD_HEADS = frozenset({"TO", "IN", "XM", "PA", "FM", "Th"})
+_FIRST = itemgetter(0)
+_FIRST_TWO = itemgetter(0, 1)
+_START = attrgetter("start")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -504,7 +570,7 @@ def _field(text: str, start: int, end: int) -> TextField | None:
     start, end = _strip_span(text, start, end)
     if start >= end:
         return None
-    return TextField(text[start:end], start, end)
+    return _text_field(text[start:end], start, end)
 
 
 def _line_end(text: str, pos: int, limit: int) -> int:
@@ -514,6 +580,17 @@ def _line_end(text: str, pos: int, limit: int) -> int:
 
 def _is_blank(text: str, start: int, end: int) -> bool:
     return start >= end or text[start:end].isspace()
+
+
+def _search_page_break(text: str, start: int, end: int) -> re.Match[str] | None:
+    """``_PAGE_BREAK_RE.search`` in ``[start, end)``.
+
+    That pattern starts with a look-behind and a class, so the engine tries it at every
+    position; both of its forms contain "OF" or "PAGE", and str.find rules most lines out.
+    """
+    if text.find("OF", start, end) < 0 and text.find("PAGE", start, end) < 0:
+        return None
+    return _PAGE_BREAK_RE.search(text, start, end)
 
 
 def _join_lines(chunk: str) -> str:
@@ -566,7 +643,7 @@ def make_marking(raw: str, start: int, end: int) -> tuple[Marking, str | None]:
         if len(_MARKING_MEMO) < 4096:
             _MARKING_MEMO[raw] = memo
     level, caveats, note = memo
-    return Marking(raw, level, caveats, start, end), note
+    return _marking(raw, level, caveats, start, end), note
 
 
 def _normalise_marking(raw: str) -> tuple[str | None, tuple[str, ...], str | None]:
@@ -707,7 +784,7 @@ class _Parser:
             head = line[:2]
             # Recipient lists are most of the envelope: take them on the fast path.
             if state is not None and head not in _HEADER_KEYWORD_HEADS:
-                (to if state == "to" else info).append(TextField(line, a, b))
+                (to if state == "to" else info).append(_text_field(line, a, b))
                 continue
             if line.startswith(_PARTIAL_EXTRACT):
                 partial = True
@@ -718,7 +795,7 @@ class _Parser:
             ):
                 pm = _HEADER_PAGE_RE.search(text, a, b)
                 ps = pm.start() if pm else a
-                self.page_breaks.append(TextField(text[ps:b], ps, b))
+                self.page_breaks.append(_text_field(text[ps:b], ps, b))
                 if head == "TO":
                     state = "to"
                 continue
@@ -752,9 +829,9 @@ class _Parser:
                 state = None
                 continue
             if state == "to":
-                to.append(TextField(line, a, b))
+                to.append(_text_field(line, a, b))
             elif state == "info":
-                info.append(TextField(line, a, b))
+                info.append(_text_field(line, a, b))
         if first is None:
             self.warn("no-header", "no telegram header (no FM, TO or date-time group)", start)
             return None
@@ -853,7 +930,7 @@ class _Parser:
         return end
 
     def is_page_break_line(self, a: int, b: int) -> bool:
-        m = _PAGE_BREAK_RE.search(self.text, a, b)
+        m = _search_page_break(self.text, a, b)
         if not m:
             return False
         return _is_blank(self.text, a, m.start()) and _is_blank(self.text, m.end(), b)
@@ -961,7 +1038,7 @@ class _Parser:
             a, b = _strip_span(text, a, b - 1)
         if a >= b:
             return None, marking
-        return TextField(_join_lines(text[a:b]), a, b), marking
+        return _text_field(_join_lines(text[a:b]), a, b), marking
 
     def classified_by(self, f: _Field) -> ClassifiedBy:
         joined = _join_lines(self.text[f.start : f.end])
@@ -1075,7 +1152,7 @@ class _Parser:
                 post = _PAGE_POST_RE.search(text, max(start, m.start() - 40), m.start())
                 if post:
                     a, b = post.start(), m.end()
-                    self.page_breaks.append(TextField(text[a:b], a, b))
+                    self.page_breaks.append(_text_field(text[a:b], a, b))
                     last_end = b
         pos = text.find("PAGE", start, end)
         while pos >= 0:
@@ -1096,7 +1173,7 @@ class _Parser:
                     if _CLASS_ONLY_LINE_RE.fullmatch(text, prev_start, prev_end):
                         a = _strip_span(text, prev_start, prev_end)[0]
                     break
-                self.page_breaks.append(TextField(value, a, b))
+                self.page_breaks.append(_text_field(value, a, b))
             pos = text.find("PAGE", pos + 4, end)
 
     def scan_withheld(self, start: int, end: int) -> tuple[TextField, ...]:
@@ -1108,18 +1185,16 @@ class _Parser:
         """
         text = self.text
         out: list[TextField] = []
-        ascii_only = text.isascii()
-        for probe, regex in _WITHHELD_RES:
-            if (ascii_only and not probe.isascii()) or probe not in text:
-                continue
+        regexes = _WITHHELD_RES if text.isascii() else _WITHHELD_RES + _WITHHELD_CYRILLIC_RES
+        for regex in regexes:
             for m in regex.finditer(text, start, end):
                 a, b = m.span()
                 if m.group(0).islower() and (
                     (a > 0 and text[a - 1].isalpha()) or (b < self.n and text[b].isalpha())
                 ):
                     continue
-                out.append(TextField(m.group(0), a, b))
-        out.sort(key=lambda f: f.start)
+                out.append(_text_field(m.group(0), a, b))
+        out.sort(key=_START)
         return tuple(out)
 
     def signature(self, body_start: int, body_end: int) -> tuple[TextField | None, int]:
@@ -1148,11 +1223,11 @@ class _Parser:
                 and not any(w.upper().strip(".") in _NOT_NAMES for w in line.split())
                 and not line.endswith(":")
             ):
-                return TextField(line, a, name_end), a
+                return _text_field(line, a, name_end), a
             g = _GLUED_SIGNATURE_RE.search(text, max(a, b - 60), b)
             if g and g.group("name").split()[0] not in _NOT_NAMES:
                 s, e = g.span("name")
-                return TextField(g.group("name"), s, e), s
+                return _text_field(g.group("name"), s, e), s
             return None, b
         return None, end
 
@@ -1162,74 +1237,82 @@ class _Parser:
         text = self.text
         if start >= end:
             return ()
-        # (position, heading end or -1, kind, number, match holding the marking, its group)
-        events: list[tuple[int, int, str, str | None, re.Match[str] | None, str]] = []
-        nums: list[tuple[int, str, re.Match[str], bool]] = []
+        # Numbered starts: (position, number, match, group of the marking ("mark", "markish"
+        # or "" for none), the "." or ")" after the number; None for a number in running text).
+        nums: list[tuple[int, str, re.Match[str], str, str | None]] = []
+        # (position, 0 for a heading and 1 for a portion, heading end or -1, number, match
+        # holding the marking, its group): sorted on the first two, a heading comes first.
+        events: list[tuple[int, int, int, str | None, re.Match[str] | None, str]] = []
         rules: list[tuple[int, int]] = []
         scan_from = start - 1 if start > 0 and text[start - 1] == "\n" else start
-        line_starts = [c.end() for c in _LINE_CANDIDATE_RE.finditer(text, scan_from, end)]
+        # Where a heading may stand alone between blank lines (see headings()).
+        standalone = [start]
+        heads: Iterable[re.Match[str]] = _PORTION_SCAN_RE.finditer(text, scan_from, end)
         if start == 0:
-            line_starts.insert(0, 0)
-        for ls in line_starts:
-            m = _LINE_HEAD_RE.match(text, ls, end)
-            if m is None:
-                continue
-            if m.group("num") is not None:
-                nums.append((m.start("num"), m.group("num"), m, False))
-                if m.group("nrule"):
+            first = _LINE_HEAD_RE.match(text, 0, end)
+            if first is not None:
+                heads = chain((first,), heads)
+        for m in heads:
+            # One call for all the groups: each Match method call costs about as much as
+            # a small regex match.
+            num, nrule, let, bmark, rule, mark, markish, punct, blank = m.group(
+                "num", "nrule", "let", "bmark", "rule", "mark", "markish", "punct", "blank"
+            )
+            if blank is not None:
+                if m.start() >= start:
+                    standalone.append(m.end("blank"))
+            elif num is not None:
+                group = "mark" if mark else "markish" if markish else ""
+                nums.append((m.start("num"), num, m, group, punct))
+                if nrule:
                     rs = m.start("nrule")
-                    rules.append((rs, rs + len(m.group("nrule").rstrip())))
-            elif m.group("let") is not None:
-                events.append((m.start("let"), -1, "portion", m.group("let"), m, "lmark"))
-            elif m.group("bmark") is not None:
-                events.append((m.start("bmark"), -1, "portion", None, m, "bmark"))
+                    rules.append((rs, rs + len(nrule.rstrip())))
+            elif let is not None:
+                events.append((m.start("let"), 1, -1, let, m, "lmark"))
+            elif bmark is not None:
+                events.append((m.start("bmark"), 1, -1, None, m, "bmark"))
             else:
                 rs = m.start("rule")
-                rules.append((rs, rs + len(m.group("rule").rstrip())))
+                rules.append((rs, rs + len(rule.rstrip())))
+        # In a marked cable, an unmarked number written otherwise than the marked ones
+        # ("4)" among "3. (S/NF)") is a list inside a paragraph, not a portion.
+        puncts = [n[4] for n in nums if n[3] == "mark"]
+        # dict.fromkeys, not set: on a tie the first style written wins, whatever the hash seed.
+        main_punct = max(dict.fromkeys(puncts), key=puncts.count) if puncts else None
         for m in _NUM_MIDLINE_RE.finditer(text, start, end):
             mid = self.midline_number(m.start(), start)
             if mid is not None:
-                nums.append((mid[0], mid[1], m, True))
-        nums.sort(key=lambda t: t[0])
-        # In a marked cable, an unmarked number written otherwise than the marked ones
-        # ("4)" among "3. (S/NF)") is a list inside a paragraph, not a portion.
-        puncts = [
-            text[m.end("num") : m.end()].lstrip()[:1]
-            for _, _, m, midline in nums
-            if not midline and m.group("mark")
-        ]
-        main_punct = max(set(puncts), key=puncts.count) if puncts else None
+                nums.append((mid[0], mid[1], m, "mark", None))
+        nums.sort(key=_FIRST)
         last_int: int | None = None
-        for pos, num, m, midline in nums:
-            marked = bool(m.group("mark"))
-            markish = False if midline else bool(m.group("markish"))
+        for pos, num, m, group, punct in nums:
             is_int = num.isdigit()
-            if midline:
+            if punct is None:
+                # A number in running text.
                 if not (is_int and last_int is not None and int(num) == last_int + 1):
                     continue
-            elif not (marked or markish):
+            elif not group:
                 if not is_int or not (last_int is None or int(num) == last_int + 1):
                     continue
-                punct = text[m.end("num") : m.end()].lstrip()[:1]
                 if main_punct is not None and punct != main_punct:
                     continue
             if is_int:
                 last_int = int(num)
-            events.append((pos, -1, "portion", num, m, "markish" if markish else "mark"))
-        for hs, he in self.headings(start, end, rules):
-            events.append((hs, he, "heading", None, None, ""))
-        events.sort(key=lambda e: (e[0], e[2] != "heading"))
+            events.append((pos, 1, -1, num, m, group or "mark"))
+        for hs, he in self.headings(start, end, rules, standalone):
+            events.append((hs, 0, he, None, None, ""))
+        events.sort(key=_FIRST_TWO)
 
         # Drop starts that fall inside a heading's extent.
-        cleaned: list[tuple[int, int, str, str | None, re.Match[str] | None, str]] = []
+        kept: list[tuple[int, int, int, str | None, re.Match[str] | None, str]] = []
         heading_end = -1
         for ev in events:
-            if ev[0] < heading_end:
-                continue
-            cleaned.append(ev)
-            if ev[2] == "heading":
-                heading_end = ev[1]
-        events = cleaned
+            if ev[0] >= heading_end:
+                kept.append(ev)
+                if not ev[1]:
+                    heading_end = ev[2]
+        nexts = [ev[0] for ev in kept]
+        nexts.append(end)
 
         pb_starts = self._pb_starts = [p.start for p in self.page_breaks]
         pb_ends = [p.end for p in self.page_breaks]
@@ -1256,59 +1339,54 @@ class _Parser:
                 1 if c.startswith("CONFIDENTIAL") else
                 0 if c.startswith("UNCLASSIFIED") else None
             )
+        classified = rank_limit is not None and rank_limit > 0
 
-        raw: list[tuple[str, str | None, Marking | None, int, int]] = []
+        out: list[Paragraph] = []
+        # Warnings about the level of portions, given once every marking is known (whether
+        # any portion is marked decides "unmarked-portion"): (code, start, marking or number).
+        checks: list[tuple[str, int, str]] = []
         gap_start = start
         any_marked = False
-        for i, (pos, hend, kind, num, m, group) in enumerate(events):
-            nxt = events[i + 1][0] if i + 1 < len(events) else end
-            # Text between the previous item and this one that belongs to no start.
-            gs, ge = gap_start, trim_end(gap_start, pos)
-            gs, ge = _strip_span(text, gs, ge)
-            if ge > gs and not self.only_page_breaks(gs, ge):
-                raw.append(("portion", None, None, gs, ge))
-            if kind == "heading":
-                raw.append(("heading", None, None, pos, hend))
+        for i, (pos, is_portion, hend, num, m, group) in enumerate(kept):
+            if gap_start < pos:
+                # Text between the previous item and this one that belongs to no start.
+                gs, ge = _strip_span(text, gap_start, trim_end(gap_start, pos))
+                if ge > gs and not self.only_page_breaks(gs, ge):
+                    out.append(_paragraph(len(out), "portion", None, None, gs, ge))
+            if not is_portion:
+                out.append(_paragraph(len(out), "heading", None, None, pos, hend))
                 gap_start = hend
                 continue
+            nxt = nexts[i + 1]
             marking = None
             raw_mark = m.group(group) if m is not None else None
             if raw_mark and group == "markish":
                 ms, me = m.span(group)
-                marking = Marking(raw_mark, None, (), ms, me)
+                marking = _marking(raw_mark, None, (), ms, me)
                 self.warn("unknown-marking", f"unknown portion marking {raw_mark}", ms)
             elif raw_mark:
-                marking, note = make_marking(raw_mark, m.start(group), m.end(group))
+                ms, me = m.span(group)
+                marking, note = make_marking(raw_mark, ms, me)
                 any_marked = True
                 if note:
                     self.warn("nonstandard-marking", f"marking {raw_mark}: {note}", pos)
+                level = marking.level
+                if level is not None and rank_limit is not None and _RANK[level] > rank_limit:
+                    checks.append(("marking-above-classification", pos, raw_mark))
+            elif num is not None and classified and num.isdigit():
+                checks.append(("unmarked-portion", pos, num))
             e = trim_end(pos, nxt)
-            raw.append(("portion", num, marking, pos, max(e, pos + 1)))
+            out.append(_paragraph(len(out), "portion", num, marking, pos, max(e, pos + 1)))
             gap_start = nxt
         gs, ge = _strip_span(text, gap_start, trim_end(gap_start, end))
         if ge > gs and not self.only_page_breaks(gs, ge):
-            raw.append(("portion", None, None, gs, ge))
+            out.append(_paragraph(len(out), "portion", None, None, gs, ge))
 
-        classified = rank_limit is not None and rank_limit > 0
-        out: list[Paragraph] = []
-        for kind, num, marking, s, e in raw:
-            if kind == "portion" and marking is not None and marking.level is not None:
-                if rank_limit is not None and _RANK[marking.level] > rank_limit:
-                    self.warn(
-                        "marking-above-classification",
-                        f"portion marked {marking.raw} in a {classification} cable",
-                        s,
-                    )
-            if (
-                kind == "portion"
-                and num is not None
-                and marking is None
-                and classified
-                and any_marked
-                and num.isdigit()
-            ):
-                self.warn("unmarked-portion", f"numbered portion {num} has no marking", s)
-            out.append(Paragraph(len(out), kind, num, marking, s, e))
+        for code, s, what in checks:
+            if code == "marking-above-classification":
+                self.warn(code, f"portion marked {what} in a {classification} cable", s)
+            elif any_marked:
+                self.warn(code, f"numbered portion {what} has no marking", s)
         return tuple(out)
 
     def midline_number(self, dot: int, floor: int) -> tuple[int, str] | None:
@@ -1350,11 +1428,13 @@ class _Parser:
         return _is_blank(text, pos, e)
 
     def headings(
-        self, start: int, end: int, rules: list[tuple[int, int]]
+        self, start: int, end: int, rules: list[tuple[int, int]], standalone: list[int]
     ) -> list[tuple[int, int]]:
         """Heading extents in ``[start, end)``, ordered and non-overlapping.
 
-        ``rules`` are the dashed rule lines of the region. Forms: a title of one to three
+        ``rules`` are the dashed rule lines of the region, ``standalone`` the line starts
+        that may begin a line standing alone (the region start, and lines after a blank
+        line; see _PORTION_SCAN_RE). Forms: a title of one to three
         lines between two rules; a title directly above a rule (``Summary\n-------``); a
         title and its rule on one line; a rule on its own; a short ALL-CAPS or Title Case
         line standing alone between blank lines.
@@ -1436,8 +1516,7 @@ class _Parser:
             else:
                 pos = text.find("---", pos + 3, end)
         # Short lines standing alone between blank lines.
-        candidates = [start] + [m.end() for m in _STANDALONE_SCAN_RE.finditer(text, start, end)]
-        for ls in candidates:
+        for ls in standalone:
             m = _SHORT_LINE_RE.match(text, ls, end)
             if m:
                 self.standalone_heading(m, start, end, out)
@@ -1459,7 +1538,9 @@ class _Parser:
         words = line.split()
         if len(words) > 10 or sum(map(str.isalpha, line)) < 3:
             return
-        if any(c.islower() for c in line):
+        # For ASCII (most lines) upper() changes the line exactly when it holds a lower-case
+        # letter, and is computed in C.
+        if line.upper() != line if line.isascii() else any(c.islower() for c in line):
             if len(line) > 60 or not all(
                 w[0].isupper() or w in _TITLE_WORDS or not w[0].isalpha() for w in words
             ):
@@ -1470,7 +1551,7 @@ class _Parser:
             _NUM_LINE_RE.match(text, m.start())
             or _BARE_MARK_RE.match(text, m.start())
             or _LETTER_LINE_RE.match(text, m.start())
-            or _PAGE_BREAK_RE.search(text, s, e)
+            or _search_page_break(text, s, e)
         ):
             return
         out.append((s, e))
@@ -1505,7 +1586,7 @@ class _Parser:
 
         # Page breaks first: fields and portions are trimmed around them.
         self.scan_page_breaks(body_start, n)
-        self.page_breaks.sort(key=lambda p: p.start)
+        self.page_breaks.sort(key=_START)
 
         first_num = self.find_first_numbered(body_start, n)
         pre_limit = first_num if first_num is not None else min(n, body_start + 8000)
@@ -1524,7 +1605,7 @@ class _Parser:
             # The E F T O of "UNCLAS E F T O LONDON ..." is a caveat too.
             em = _EFTO_RE.search(text, bm.start("cls"), b_end)
             if em:
-                caveats.append(TextField("EFTO", em.start(), em.end()))
+                caveats.append(_text_field("EFTO", em.start(), em.end()))
         else:
             self.warn("no-banner", "no classification banner at the top of the body", body_start)
 
@@ -1550,7 +1631,7 @@ class _Parser:
                 if line_is_banner_rest or _CAVEAT_LINE_RE.fullmatch(text, pos, le):
                     for cm in _CAVEAT_WORD_RE.finditer(text, pos, le):
                         value = cm.group(0).upper().replace(" ", "")
-                        caveats.append(TextField(value, cm.start(), cm.end()))
+                        caveats.append(_text_field(value, cm.start(), cm.end()))
                 pos = le + 1
 
         # Duplicate preambles: a second banner, or a second SUBJECT label, before the text.
@@ -1614,7 +1695,7 @@ class _Parser:
         paragraphs = self.portions(pre_end, content_end, classification)
         withheld = self.scan_withheld(body_start, n)
 
-        self.warnings.sort(key=lambda w: w.start)
+        self.warnings.sort(key=_START)
         return Cable(
             text=text,
             reference_id=ref_id,
@@ -1634,7 +1715,7 @@ class _Parser:
             references_span=references_span,
             classified_by=cby,
             paragraphs=paragraphs,
-            page_breaks=tuple(sorted(self.page_breaks, key=lambda p: p.start)),
+            page_breaks=tuple(sorted(self.page_breaks, key=_START)),
             signature=signature,
             withheld=withheld,
             warnings=tuple(self.warnings),
