@@ -30,6 +30,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench import cpu_model
 from redactor.cables.service import ImportOutcome, import_batch, iter_import_sources
 from redactor.db import make_engine, make_session_factory
 from redactor.migrations import upgrade_database
@@ -57,16 +58,6 @@ def generate(folder: Path, count: int) -> int:
 def peak_rss_mb() -> float:
     """The peak resident set size of this process, in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import cpu_model
 from redactor.cables.parser import decode_cable_bytes, parse_cable
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "data" / "cables"
@@ -87,16 +88,6 @@ def time_parse(paths: list[Path]) -> float:
             data = fh.read()
         parse_cable(decode_cable_bytes(data))
     return time.process_time() - t0
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
