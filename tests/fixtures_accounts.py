@@ -59,7 +59,7 @@ def make_user(session) -> Callable[..., tuple[User, str]]:
         active: bool = True,
     ) -> tuple[User, str]:
         name = username or f"user{next(counter)}"
-        secret = password or accounts.generate_password()
+        secret = password or accounts.generate_password(name)
         user = accounts.create_user(
             session, None, name, secret, roles, clearance, display_name=display_name
         )

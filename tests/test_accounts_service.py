@@ -312,3 +312,10 @@ def test_a_reactivated_users_old_sessions_stay_revoked(session, make_user):
     accounts.set_active(session, None, user, False)
     accounts.set_active(session, None, user, True)
     assert accounts.resolve_session(session, token) is None
+
+
+def test_generated_passwords_never_contain_the_username(monkeypatch):
+    # Force the first random draws to contain the name: the generator must draw again.
+    draws = iter(["xxANNAxxxxxxxxxxxxxx", "yyannayyyyyyyyyyyyyy", "a-good-random-draw-1"])
+    monkeypatch.setattr(accounts.secrets, "token_urlsafe", lambda _n: next(draws))
+    assert accounts.generate_password("anna") == "a-good-random-draw-1"

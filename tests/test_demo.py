@@ -110,7 +110,7 @@ def test_no_password_is_written_in_the_demo_code():
     import redactor.web.cli_serve as module
 
     source = Path(module.__file__).read_text()
-    assert "generate_password()" in source
+    assert "generate_password(spec.username)" in source
     assert not re.search(r"password\s*=\s*[\"'][^\"']+[\"']", source)
 
 

@@ -118,9 +118,16 @@ def _burn_verification(password: str) -> None:
     verify_password(_dummy_hash, password)
 
 
-def generate_password() -> str:
-    """A random password (20 URL-safe characters, 120 bits) that satisfies the policy."""
-    return secrets.token_urlsafe(15)
+def generate_password(username: str = "") -> str:
+    """A random password (20 URL-safe characters, 120 bits) that satisfies the policy for
+    ``username`` (a random string can, rarely, contain a name: draw again then)."""
+    while True:
+        password = secrets.token_urlsafe(15)
+        try:
+            check_password_policy(password, username=username)
+        except InvalidInput:
+            continue
+        return password
 
 
 def check_password_policy(password: str, *, username: str = "") -> None:

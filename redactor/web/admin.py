@@ -60,11 +60,11 @@ def _render_users(*, error: str | None = None, status: int = 200, form: Any = No
     )
 
 
-def _password_from_form() -> tuple[str, bool]:
+def _password_from_form(username: str = "") -> tuple[str, bool]:
     typed = request.form.get("password", "")
     if typed:
         return typed, False
-    return accounts.generate_password(), True
+    return accounts.generate_password(username), True
 
 
 @admin_bp.route("/users", methods=["GET"])
@@ -78,7 +78,7 @@ def users() -> Any:
 @role_required(Role.ADMIN)
 def create_user() -> Any:
     """Create a user; with no password typed, a generated one is shown once."""
-    password, generated = _password_from_form()
+    password, generated = _password_from_form(request.form.get("username", ""))
     try:
         user = accounts.create_user(
             db_session(),
@@ -144,7 +144,7 @@ def set_active(user_id: int) -> Any:
 def reset_password(user_id: int) -> Any:
     """Set a typed or generated password (shown once); the user's sessions are revoked."""
     user = _load_user(user_id)
-    password, generated = _password_from_form()
+    password, generated = _password_from_form(user.username)
     accounts.set_password(db_session(), _actor(), user, password)
     db_session().commit()
     return render_template(

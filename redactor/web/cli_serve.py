@@ -84,13 +84,13 @@ def _ensure_users(settings: dict[str, Any], reset: bool) -> list[tuple[DemoUser,
             user = accounts.get_user_by_username(session, spec.username)
             password: str | None = None
             if user is None:
-                password = accounts.generate_password()
+                password = accounts.generate_password(spec.username)
                 accounts.create_user(
                     session, None, spec.username, password, spec.roles, spec.clearance,
                     display_name=spec.display_name,
                 )
             elif reset:
-                password = accounts.generate_password()
+                password = accounts.generate_password(spec.username)
                 accounts.set_password(session, None, user, password)
             results.append((spec, password))
         session.commit()
