@@ -1,0 +1,708 @@
+"""The models of the cable pages: the list, the dashboard, the review page and the preview.
+
+A services-layer module (SQLAlchemy, no Flask): each builder takes the session, the acting
+user and whatever the request decided (filters, page size, approvals required, today's date)
+as arguments and returns plain values (frozen dataclasses, lists, dicts) that the templates
+of :mod:`redactor.web.cables` render. It never commits: the view owns the transaction.
+
+Every query starts from :func:`redactor.cables.access.visible_cables`, so a cable above the
+user's clearance is never listed, counted or offered as a filter value, and its pages are a
+404 exactly like an unknown reference id. The list itself (query, filters, pages, snippets) is
+:func:`redactor.cables.search.search_cables`, which applies the same clearance rule.
+
+The review page is built in two steps: :func:`load_review` reads what the page needs in a
+fixed number of queries (cable, version, portions, proposals with their decisions, comments,
+the users named, review marks, referenced cables), whatever the number of proposals; then
+the pure :mod:`redactor.review.display` cuts the text into segments. Templates receive plain
+values and never query. :func:`load_review` and :func:`load_preview` also record the viewing
+of a classified cable (``cable.view``) in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from redactor import audit
+from redactor.cables.access import visible_cables
+from redactor.cables.search import SORTS, search_cables
+from redactor.models import (
+    Cable,
+    CableStatus,
+    Comment,
+    Decision,
+    DecisionKind,
+    Portion,
+    PortionReview,
+    Redaction,
+    RedactionStatus,
+    Release,
+    User,
+)
+from redactor.redaction.exemptions import B3_STATUTES, CATALOGUE
+from redactor.redaction.spans import Span
+from redactor.review import display
+from redactor.review import service as review
+from redactor.review.policy import (
+    Level,
+    Role,
+    can_approve,
+    can_comment,
+    can_edit_proposal,
+    can_mark_reviewed,
+    can_propose,
+    can_withdraw,
+)
+
+MAX_QUERY_LENGTH = 200
+DASHBOARD_ROWS = 25
+EXCERPT_CHARS = 160
+
+STATUS_LABELS = {
+    CableStatus.NEW: "new",
+    CableStatus.IN_REVIEW: "in review",
+    CableStatus.READY: "ready to release",
+    CableStatus.RELEASED: "released",
+}
+SORT_LABELS = {
+    "relevance": "Relevance (with a search)",
+    "-created": "Newest first",
+    "created": "Oldest first",
+    "reference": "Reference id",
+    "-level": "Highest classification",
+    "level": "Lowest classification",
+    "origin": "Origin",
+}
+
+
+
+def _date_arg(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip()) if value.strip() else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class CableFilters:
+    """What the list asks for, read from the query string and cleaned."""
+
+    query: str = ""
+    level: Level | None = None
+    origin: str = ""
+    tags: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    status: CableStatus | None = None
+    sort: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Any) -> CableFilters:
+        """Parse request arguments; anything malformed is ignored, never an error."""
+        level = status = None
+        if args.get("classification", "") in Level.__members__:
+            level = Level[args["classification"]]
+        if args.get("status", "") in {s.value for s in CableStatus}:
+            status = CableStatus(args["status"])
+        try:
+            page = min(max(1, int(args.get("page", "1"))), 100_000)
+        except ValueError:
+            page = 1
+        sort = args.get("sort", "")
+        return cls(
+            query=args.get("q", "").strip()[:MAX_QUERY_LENGTH],
+            level=level,
+            origin=args.get("origin", "").strip()[:200],
+            tags=args.get("tags", "").strip()[:100],
+            date_from=_date_arg(args.get("from", "")),
+            date_to=_date_arg(args.get("to", "")),
+            status=status,
+            sort=sort if sort in SORTS else "",
+            page=page,
+        )
+
+    @property
+    def effective_sort(self) -> str:
+        """The sort applied: the one asked for, else relevance with a query, else newest."""
+        return self.sort or ("relevance" if self.query else "-created")
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments for a link to this list, with ``changes`` applied."""
+        values = {
+            "q": self.query,
+            "classification": self.level.name if self.level is not None else "",
+            "origin": self.origin,
+            "tags": self.tags,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "status": self.status.value if self.status is not None else "",
+            "sort": self.sort,
+            "page": self.page,
+        }
+        values.update(changes)
+        return {key: value for key, value in values.items() if value not in ("", None, 1)}
+
+
+@dataclass(frozen=True)
+class CableRow:
+    """One line of the list, ready for the template."""
+
+    reference_id: str
+    subject: str
+    classification: str
+    level_name: str
+    origin: str
+    date: str
+    status: str
+    snippet: tuple[tuple[str, bool], ...] = ()
+
+
+def _row(item: Any, snippet: tuple[tuple[str, bool], ...] = ()) -> CableRow:
+    """A row from a :class:`Cable` or a search hit (they share these attributes)."""
+    return CableRow(
+        reference_id=item.reference_id,
+        subject=item.subject,
+        classification=item.classification,
+        level_name=Level(item.level).name.lower(),
+        origin=item.origin,
+        date=item.created.strftime("%Y-%m-%d") if item.created else "",
+        status=STATUS_LABELS[CableStatus(item.status)],
+        snippet=snippet,
+    )
+
+
+def visible_origins(session: Session, actor: User) -> list[str]:
+    """The distinct origins of the cables ``actor`` may see, for the filter menu."""
+    visible_ids = visible_cables(actor).with_only_columns(Cable.id)
+    return list(
+        session.scalars(
+            select(Cable.origin).where(Cable.id.in_(visible_ids)).distinct().order_by(Cable.origin)
+        )
+    )
+
+
+def search_page(
+    session: Session, actor: User, filters: CableFilters, *, page_size: int
+) -> tuple[list[CableRow], int]:
+    """One page of rows matching ``filters``, ``page_size`` rows a page (clearance applied
+    by the search service), and the total number of matches."""
+    page = search_cables(
+        session,
+        actor,
+        filters.query,
+        limit=page_size,
+        offset=(filters.page - 1) * page_size,
+        sort=filters.effective_sort,
+        level=int(filters.level) if filters.level is not None else None,
+        origin=filters.origin or None,
+        tags=filters.tags or None,
+        created_from=filters.date_from,
+        created_to=filters.date_to,
+        status=filters.status,
+    )
+    return [_row(hit, hit.snippet) for hit in page.hits], page.total
+
+
+def list_model(
+    session: Session, actor: User, filters: CableFilters, *, page_size: int
+) -> dict[str, Any]:
+    """The cable list for ``actor``: one page of rows matching ``filters``, the number of
+    pages, and the filter menus (only origins and levels within the actor's clearance)."""
+    rows, total = search_page(session, actor, filters, page_size=page_size)
+    return {
+        "rows": rows,
+        "total": total,
+        "pages": max(1, -(-total // page_size)),
+        "filters": filters,
+        "origins": visible_origins(session, actor),
+        "levels": [level for level in Level if level <= actor.clearance],
+        "statuses": [(s.value, STATUS_LABELS[s]) for s in CableStatus],
+        "sorts": list(SORT_LABELS.items()),
+    }
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A proposal in one of the dashboard's queues."""
+
+    redaction_id: int
+    reference_id: str
+    subject: str
+    portion: str
+    label: str
+    proposer: str
+    when: str
+    reason: str = ""
+
+
+def _queue(session: Session, redactions: list[Redaction]) -> list[QueueItem]:
+    redactions = redactions[:DASHBOARD_ROWS]
+    if not redactions:
+        return []
+    wanted = {r.cable_id for r in redactions}
+    cables = {c.id: c for c in session.scalars(select(Cable).where(Cable.id.in_(wanted)))}
+    names = _user_names(session, {r.proposer_id for r in redactions})
+    reasons = _latest_reject_reasons(session, redactions)
+    return [
+        QueueItem(
+            redaction_id=r.id,
+            reference_id=cables[r.cable_id].reference_id,
+            subject=cables[r.cable_id].subject,
+            portion="header" if r.portion_index is None else f"portion {r.portion_index + 1}",
+            label=" ".join(r.codes),
+            proposer=names.get(r.proposer_id, "?"),
+            when=_when(r.updated_at),
+            reason=reasons.get(r.id, ""),
+        )
+        for r in redactions
+    ]
+
+
+def _latest_reject_reasons(session: Session, redactions: list[Redaction]) -> dict[int, str]:
+    rejected = [r.id for r in redactions if r.status == RedactionStatus.REJECTED]
+    if not rejected:
+        return {}
+    rows = session.execute(
+        select(Decision.redaction_id, Decision.reason)
+        .where(
+            Decision.redaction_id.in_(rejected),
+            Decision.kind == DecisionKind.REJECT,
+            Decision.void.is_(False),
+        )
+        .order_by(Decision.id)
+    )
+    return {redaction_id: reason for redaction_id, reason in rows}  # the latest wins
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _user_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(User.id, User.username, User.display_name).where(User.id.in_(ids))
+    )
+    return {uid: display_name or username for uid, username, display_name in rows}
+
+
+def dashboard_model(session: Session, actor: User) -> dict[str, Any]:
+    """The user's queues: proposals awaiting their approval, their rejected proposals,
+    cables in review and recent releases (all behind the clearance filter)."""
+    pending = review.pending_for_approver(session, actor)
+    rejected = review.rejected_for_proposer(session, actor)
+    in_review = session.scalars(
+        visible_cables(actor)
+        .where(Cable.status == CableStatus.IN_REVIEW)
+        .order_by(Cable.id.desc())
+        .limit(DASHBOARD_ROWS)
+    ).all()
+    released = session.execute(
+        select(Cable, Release.released_at, Release.doc_number)
+        .join(Release, Release.cable_id == Cable.id)
+        .where(Cable.id.in_(visible_cables(actor).with_only_columns(Cable.id)))
+        .order_by(Release.released_at.desc(), Release.id.desc())
+        .limit(10)
+    ).all()
+    return {
+        "is_approver": Role.APPROVER in actor.roles,
+        "pending": _queue(session, pending),
+        "pending_total": len(pending),
+        "rejected": _queue(session, rejected),
+        "in_review": [_row(c) for c in in_review],
+        "released": [
+            {"row": _row(c), "when": _when(at), "doc_number": doc} for c, at, doc in released
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- review page
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    """One approval or rejection, as shown under a proposal."""
+
+    approver: str
+    kind: str
+    reason: str
+    void: bool
+    when: str
+
+
+@dataclass(frozen=True)
+class CommentView:
+    """One remark of a proposal's discussion."""
+
+    author: str
+    body: str
+    when: str
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    """A proposal with what the current user may do with it."""
+
+    id: int
+    status: str
+    start: int
+    end: int
+    codes: tuple[str, ...]
+    label: str
+    rationale: str
+    proposer: str
+    mine: bool
+    row_version: int
+    revision: int
+    approvals: int
+    excerpt: tuple[display.Segment, ...]
+    excerpt_cut: bool
+    decisions: tuple[DecisionView, ...]
+    comments: tuple[CommentView, ...]
+    may_decide: bool
+    may_edit: bool
+    may_withdraw: bool
+    may_comment: bool
+
+
+@dataclass(frozen=True)
+class WarningView:
+    """A parser warning, placed where it occurs."""
+
+    code: str
+    message: str
+
+
+@dataclass
+class PortionView:
+    """One portion (or heading) of the cable with its segments and proposals."""
+
+    index: int
+    kind: str
+    number: str | None
+    marking: str | None
+    level: str | None
+    start: int
+    end: int
+    segments: tuple[display.Segment, ...]
+    reviewed_by: str | None
+    proposals: list[ProposalView] = field(default_factory=list)
+    warnings: list[WarningView] = field(default_factory=list)
+
+    @property
+    def level_class(self) -> str:
+        """``mark-c``, ``mark-s``, ... (``mark-none`` for an unmarked portion)."""
+        return f"mark-{(self.level or 'none').lower()}"
+
+    @property
+    def anchor(self) -> str:
+        """The element id of the portion's section."""
+        return f"portion-{self.index}"
+
+    @property
+    def title(self) -> str:
+        """A short accessible title (see :func:`portion_title`)."""
+        return portion_title(self.kind, self.number)
+
+
+def portion_title(kind: str, number: str | None) -> str:
+    """``Paragraph 3``, ``Paragraph (unnumbered)`` or ``Heading``."""
+    if kind == "heading":
+        return "Heading"
+    return f"Paragraph {number or '(unnumbered)'}"
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """A selectable header field (SUBJECT, TAGS, REF, Classified By)."""
+
+    key: str
+    label: str
+    start: int
+    end: int
+    segments: tuple[display.Segment, ...]
+
+
+def _pair(value: Any) -> tuple[int, int] | None:
+    if isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value):
+        return value[0], value[1]
+    return None
+
+
+def code_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The exemption catalogue grouped for the form: FOIA, E.O. 13526 1.4, 25X/50X.
+
+    ``B3`` appears once (its statute is chosen in a separate field)."""
+    foia = [(c, m) for c, m in CATALOGUE.items() if c.startswith("B") and not c.startswith("B3 ")]
+    foia.insert(2, ("B3", "exempted from disclosure by another statute (choose the statute)"))
+    section = [(c, m) for c, m in CATALOGUE.items() if c.startswith("1.4(")]
+    automatic = [(c, m) for c, m in CATALOGUE.items() if c[:3] in ("25X", "50X")]
+    return [
+        ("FOIA exemptions (5 U.S.C. 552(b))", foia),
+        ("E.O. 13526 §1.4 categories (required with B1)", section),
+        ("Exemptions from automatic declassification (§3.3)", automatic),
+    ]
+
+
+def _decl_passed(parsed: dict[str, Any], today: date) -> bool:
+    raw = (parsed.get("decl") or {}).get("date")
+    try:
+        return bool(raw) and date.fromisoformat(raw) < today
+    except ValueError:
+        return False
+
+
+def load_review(
+    session: Session, actor: User, cable: Cable, *, approvals_required: int, today: date
+) -> dict[str, Any]:
+    """Everything the review page of ``cable`` shows, for ``actor`` (already cleared).
+
+    A fixed number of queries: version, portions, proposals (+ decisions), comments, review
+    marks, user names, referenced cables. ``today`` decides whether the declassification
+    date has passed. Viewing a classified cable is recorded (``cable.view``); the caller
+    commits.
+    """
+    version = review.version_of(session, cable)
+    text: str = version.text
+    parsed: dict[str, Any] = version.parsed or {}
+    portions = session.scalars(
+        select(Portion).where(Portion.version_id == version.id).order_by(Portion.index)
+    ).all()
+    redactions = review.redactions_for_cable(session, actor, cable)
+    ids = [r.id for r in redactions]
+    comments: dict[int, list[Comment]] = defaultdict(list)
+    if ids:
+        for note in session.scalars(
+            select(Comment).where(Comment.redaction_id.in_(ids)).order_by(Comment.id)
+        ):
+            comments[note.redaction_id].append(note)
+    reviews = {
+        row.portion_index: row
+        for row in session.scalars(
+            select(PortionReview).where(PortionReview.version_id == version.id)
+        )
+    }
+    people = {r.proposer_id for r in redactions} | {row.reviewer_id for row in reviews.values()}
+    people |= {d.approver_id for r in redactions for d in r.decisions}
+    people |= {n.author_id for notes in comments.values() for n in notes}
+    names = _user_names(session, people)
+
+    marks = [
+        display.Mark(r.start, r.end, r.id, r.status.value)
+        for r in redactions
+        if r.status in (RedactionStatus.PENDING, RedactionStatus.APPROVED)
+    ]
+    withheld = [p for p in (_pair(w) for w in parsed.get("withheld") or []) if p]
+    drops = display.dropped_lines(
+        text, [p for p in (_pair(b) for b in parsed.get("page_breaks") or []) if p]
+    )
+
+    def segments(start: int, end: int) -> tuple[display.Segment, ...]:
+        near = [m for m in marks if m.start < end and m.end > start]
+        return display.segment_text(text, start, end, marks=near, withheld=withheld, drops=drops)
+
+    roles = actor.roles
+
+    def proposal(r: Redaction) -> ProposalView:
+        valid = review.valid_approvals(r, list(r.decisions))
+        cut = min(r.end, r.start + EXCERPT_CHARS)
+        return ProposalView(
+            id=r.id,
+            status=r.status.value,
+            start=r.start,
+            end=r.end,
+            codes=tuple(r.codes),
+            label=" ".join(r.codes),
+            rationale=r.rationale,
+            proposer=names.get(r.proposer_id, "?"),
+            mine=r.proposer_id == actor.id,
+            row_version=r.row_version,
+            revision=r.revision,
+            approvals=len(valid),
+            excerpt=display.segment_text(text, r.start, cut, withheld=withheld),
+            excerpt_cut=cut < r.end,
+            decisions=tuple(
+                DecisionView(names.get(d.approver_id, "?"), d.kind.value, d.reason,
+                             bool(d.void) or d.revision != r.revision, _when(d.created_at))
+                for d in r.decisions
+            ),
+            comments=tuple(
+                CommentView(names.get(n.author_id, "?"), n.body, _when(n.created_at))
+                for n in comments[r.id]
+            ),
+            may_decide=r.status == RedactionStatus.PENDING
+            and can_approve(actor.id, roles, r.proposer_id)
+            and not any(d.approver_id == actor.id for d in valid),
+            may_edit=r.status != RedactionStatus.WITHDRAWN
+            and can_edit_proposal(actor.id, roles, r.proposer_id),
+            may_withdraw=r.status == RedactionStatus.PENDING
+            and can_withdraw(actor.id, roles, r.proposer_id),
+            may_comment=can_comment(roles),
+        )
+
+    portion_views = [
+        PortionView(
+            index=p.index,
+            kind=p.kind,
+            number=p.number,
+            marking=p.marking,
+            level=p.level,
+            start=p.start,
+            end=p.end,
+            segments=segments(p.start, p.end),
+            reviewed_by=(
+                names.get(reviews[p.index].reviewer_id, "?") if p.index in reviews else None
+            ),
+        )
+        for p in portions
+    ]
+    by_index = {p.index: p for p in portion_views}
+    header_proposals = []
+    for r in redactions:
+        target = by_index.get(r.portion_index) if r.portion_index is not None else None
+        (target.proposals if target else header_proposals).append(proposal(r))
+
+    header_warnings = []
+    for w in parsed.get("warnings") or []:
+        view = WarningView(str(w.get("code", "")), str(w.get("message", "")))
+        at = w.get("start")
+        home = next(
+            (p for p in portion_views if type(at) is int and p.start <= at <= p.end), None
+        )
+        (home.warnings if home else header_warnings).append(view)
+
+    spans = parsed.get("spans") or {}
+    fields = []
+    for key, label in (("subject", "Subject"), ("tags", "Tags"), ("references", "Ref"),
+                       ("classified_by", "Classified By")):
+        pair = _pair(spans.get(key))
+        if pair:
+            fields.append(FieldView(key, label, pair[0], pair[1], segments(*pair)))
+
+    wanted = {ref.get("cable_id") for ref in parsed.get("references") or [] if ref.get("cable_id")}
+    known = set()
+    if wanted:
+        known = set(
+            session.scalars(
+                visible_cables(actor)
+                .where(Cable.reference_id.in_(wanted))
+                .with_only_columns(Cable.reference_id)
+            )
+        )
+    references = [
+        {
+            "label": ref.get("label"),
+            "text": ref.get("text", ""),
+            "cable_id": ref.get("cable_id"),
+            "known": ref.get("cable_id") in known and ref.get("cable_id") != cable.reference_id,
+        }
+        for ref in parsed.get("references") or []
+    ]
+    unclassified_left = sum(
+        1 for p in portion_views if p.level == "U" and p.reviewed_by is None
+    )
+    _audit_view(session, actor, cable, version.number, "cable.view")
+    return {
+        "cable": _row(cable),
+        "cable_status": CableStatus(cable.status).value,
+        "status_steps": [(s.value, STATUS_LABELS[s]) for s in CableStatus],
+        "version": version.number,
+        "parsed": parsed,
+        "decl_passed": _decl_passed(parsed, today),
+        "references": references,
+        "fields": fields,
+        "portions": portion_views,
+        "header_proposals": header_proposals,
+        "header_warnings": header_warnings,
+        "reviewed_count": sum(1 for p in portion_views if p.reviewed_by),
+        "unclassified_left": unclassified_left,
+        "may_propose": can_propose(roles),
+        "may_mark": can_mark_reviewed(roles),
+        "pending_count": sum(1 for r in redactions if r.status == RedactionStatus.PENDING),
+        "approved_count": sum(1 for r in redactions if r.status == RedactionStatus.APPROVED),
+        "approvals_required": approvals_required,
+        "code_groups": code_groups(),
+        "b3_statutes": list(B3_STATUTES),
+        "text_length": len(text),
+    }
+
+
+def load_preview(
+    session: Session, actor: User, cable: Cable, *, approvals_required: int
+) -> dict[str, Any]:
+    """The release preview of ``cable``: each portion and header field as it would be
+    released with the approved spans, pending proposals outlined. Viewing a classified
+    cable is recorded (``cable.view``) like the review page; the caller commits."""
+    version = review.version_of(session, cable)
+    text: str = version.text
+    parsed: dict[str, Any] = version.parsed or {}
+    approved = review.approved_spans(session, cable, version, approvals_required=approvals_required)
+    pending = [
+        (r.start, r.end)
+        for r in review.redactions_for_cable(session, actor, cable)
+        if r.status == RedactionStatus.PENDING
+    ]
+    portions = session.scalars(
+        select(Portion).where(Portion.version_id == version.id).order_by(Portion.index)
+    ).all()
+    page_breaks = [p for p in (_pair(b) for b in parsed.get("page_breaks") or []) if p]
+    preview = display.build_preview(
+        text,
+        [(Span(s.start, s.end), codes) for s, codes in approved],
+        page_breaks=page_breaks,
+        portion_spans=[(p.start, p.end) for p in portions if p.kind == "portion"],
+    )
+    drops = display.dropped_lines(text, page_breaks)
+
+    def pieces(start: int, end: int) -> tuple[display.PreviewPiece, ...]:
+        near = [(a, b) for a, b in pending if a < end and b > start]
+        return display.preview_portion(text, start, end, preview, pending=near, drops=drops)
+
+    spans = parsed.get("spans") or {}
+    fields = []
+    for key, label in (("subject", "Subject"), ("tags", "Tags"), ("references", "Ref"),
+                       ("classified_by", "Classified By")):
+        pair = _pair(spans.get(key))
+        if pair:
+            fields.append({"label": label, "pieces": pieces(*pair)})
+    _audit_view(session, actor, cable, version.number, "cable.view")
+    return {
+        "cable": _row(cable),
+        "version": version.number,
+        "stamp": preview.stamp,
+        "approved_count": len(approved),
+        "pending_count": len(pending),
+        "fields": fields,
+        "portions": [
+            {
+                "index": p.index,
+                "title": portion_title(p.kind, p.number),
+                "level_class": f"mark-{(p.level or 'none').lower()}",
+                "marking": p.marking,
+                "pieces": pieces(p.start, p.end),
+            }
+            for p in portions
+        ],
+    }
+
+
+def _audit_view(session: Session, actor: User, cable: Cable, version: int, what: str) -> None:
+    # Viewing a classified cable is on record (its text is on the page).
+    if cable.level > Level.UNCLASSIFIED:
+        audit.record(
+            session,
+            actor,
+            what,
+            subject=("cable", cable.reference_id),
+            data={"version": version, "classification": cable.classification},
+        )
