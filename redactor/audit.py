@@ -27,7 +27,7 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -423,11 +423,22 @@ def load_checkpoint_dir(
     """
     folder = Path(folder)
     paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    return load_checkpoint_files(paths, public_key, label=lambda path: path.name)
+
+
+def load_checkpoint_files(
+    paths: Iterable[Path],
+    public_key: Ed25519PublicKey | bytes | str | Path | None,
+    *,
+    label: Callable[[Path], str] = str,
+) -> tuple[list[Checkpoint], list[Fault]]:
+    """The checkpoints in ``paths``; each file that does not load (or cannot be checked, with
+    no public key) becomes a :class:`Fault` named by ``label(path)`` instead of raising."""
     loaded: list[Checkpoint] = []
     problems: list[Fault] = []
     for path in paths:
         if public_key is None:
-            problems.append(Fault(None, "checkpoint unverifiable", f"{path.name}: no public key"))
+            problems.append(Fault(None, "checkpoint unverifiable", f"{label(path)}: no public key"))
             continue
         try:
             loaded.append(load_checkpoint(path, public_key))
@@ -656,14 +667,9 @@ def verify_instance(
     problems: list[Fault] = []
     if include_instance_checkpoints:
         checkpoints, problems = load_checkpoint_dir(Path(instance_path) / CHECKPOINT_DIR, trusted)
-    for path in extra_checkpoints:
-        if trusted is None:
-            problems.append(Fault(None, "checkpoint unverifiable", f"{path}: no public key"))
-            continue
-        try:
-            checkpoints.append(load_checkpoint(path, trusted))
-        except CheckpointError as exc:
-            problems.append(Fault(None, "bad checkpoint", str(exc)))
+    extra, extra_problems = load_checkpoint_files(map(Path, extra_checkpoints), trusted)
+    checkpoints += extra
+    problems += extra_problems
     return verify(session, key, checkpoints=checkpoints).with_faults(problems)
 
 
