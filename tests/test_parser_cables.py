@@ -836,3 +836,12 @@ def test_cyrillic_withheld_run():
     text = decode_cable_bytes((CABLES / "09STATE52368.txt").read_bytes())
     c = parse_cable(text.replace("Nicolas Pickard", "ХХХХХХХХХХХ", 1))
     assert [f.value for f in c.withheld] == ["ХХХХХХХХХХХ"]
+
+
+def test_lower_case_marks_are_read_and_flagged_for_the_reviewer():
+    cable = load("04ISTANBUL374")
+    lower = [p for p in cable.paragraphs if p.marking and p.marking.raw in ("(sbu)", "(u)")]
+    assert lower and all(p.marking.level == "U" for p in lower)
+    flagged = [w for w in cable.warnings if w.code == "nonstandard-marking"]
+    assert any("lower case" in w.message for w in flagged)
+    assert {w.start for w in flagged} >= {p.start for p in lower}

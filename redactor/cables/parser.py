@@ -665,6 +665,10 @@ def _normalise_marking(raw: str) -> tuple[str | None, tuple[str, ...], str | Non
         note = "read as S (SE is not a marking; S is the higher level it may stand for)"
     else:
         level = lvl
+    if note is None and not raw[1:-1].strip()[: m.end(1)].isupper():
+        # "(c)", "(sbu)": real cables write these, but a reviewer should see that the mark
+        # was read, not written, as a level.
+        note = f"written in lower case, read as {lvl}"
     rest = inner[m.end() :]
     while rest:
         rest = rest.lstrip(" /-\t")
