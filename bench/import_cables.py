@@ -1,13 +1,16 @@
 """Benchmark the batch importer: N generated cables into a fresh database.
 
-``python -m bench.import_cables --count N [--db sqlite|postgresql] [--chunk-size 200]``
+``python -m bench.import_cables --count N [--db sqlite|postgresql] [--chunk-size 200]
+[--sizes fixtures|real]``
 
-The cables are the fixture cables of ``tests/data/cables``, cycled, each with a distinct
-reference id on line 1 (``09BENCH12345``), written to a temporary folder first. They are then
-imported with :func:`redactor.cables.service.import_batch` (all of it: decode, parse, store,
-portions, search index, audit chain, a commit every ``--chunk-size`` files), and the rate and
-the process's peak resident memory (``ru_maxrss``) are reported at 10 %, 50 % and 100 % of
-the run: memory that stays flat as the batch grows shows up as equal figures.
+The cables come from :mod:`bench.corpus`: fixture cables of ``tests/data/cables`` (cycled,
+or picked for the sizes of real cables with ``--sizes real``), each with a distinct
+reference id on line 1 and a few words varied, written to a temporary folder first. They
+are then imported with :func:`redactor.cables.service.import_batch` (all of it: decode,
+parse, store, portions, search index, audit chain, a commit every ``--chunk-size`` files),
+and the rate and the process's peak resident memory (``ru_maxrss``) are reported at 10 %,
+50 % and 100 % of the run: memory that stays flat as the batch grows shows up as equal
+figures.
 
 SQLite: a database file in the temporary folder. PostgreSQL: a throw-away database created
 on the server named by ``--pg-admin-url`` (default: ``REDACTOR_TEST_POSTGRES_URL``) and
@@ -25,34 +28,24 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench import cpu_model
+from bench.corpus import generate
 from redactor.cables.service import ImportOutcome, import_batch, iter_import_sources
 from redactor.db import make_engine, make_session_factory
 from redactor.migrations import upgrade_database
 
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "data" / "cables"
+__all__ = [
+    "cpu_model", "create_pg_database", "drop_pg_database", "generate", "import_in_child",
+    "run_import",
+]
+
 MAX_BYTES = 5 * 1024 * 1024
-
-
-def generate(folder: Path, count: int) -> int:
-    """Write ``count`` cables with distinct reference ids into ``folder``; returns bytes."""
-    bases = [path.read_text(encoding="utf-8") for path in sorted(FIXTURES.glob("*.txt"))]
-    total = 0
-    for index in range(count):
-        body = bases[index % len(bases)].split("\n", 1)[1]
-        data = f"09BENCH{index}\n{body}".encode()
-        # 1,000 files per sub-folder keeps directories small.
-        sub = folder / f"{index // 1000:04d}"
-        if index % 1000 == 0:
-            sub.mkdir()
-        (sub / f"09BENCH{index}.txt").write_bytes(data)
-        total += len(data)
-    return total
 
 
 def peak_rss_mb() -> float:
@@ -60,25 +53,119 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def create_pg_database(admin_url: str) -> tuple[str, str]:
+    """Create a throw-away database on the server of ``admin_url``; returns (name, url)."""
+    database = f"redactor_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
+    finally:
+        admin.dispose()
+    return database, make_url(admin_url).set(database=database).render_as_string(False)
+
+
+def drop_pg_database(admin_url: str, database: str) -> None:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def run_import(
+    url: str,
+    folder: Path,
+    count: int,
+    *,
+    chunk_size: int = 200,
+    audit_key: bytes | None = None,
+    report: Callable[[str], None] = print,
+) -> dict:
+    """Migrate ``url`` and import the ``count`` cables under ``folder``; returns the figures.
+
+    Peak RSS is this process's: run it in a fresh process for a figure of the import alone.
+    """
+    upgrade_database(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine, audit_key=audit_key or os.urandom(32))
+    marks = {max(1, count * share // 10): share * 10 for share in (1, 5, 10)}
+    rss: dict[str, float] = {}
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+
+    def progress(done: int, outcome: ImportOutcome) -> None:
+        if done in marks:
+            elapsed = time.perf_counter() - t0
+            cpu = time.process_time() - c0
+            rss[f"{marks[done]}%"] = round(peak_rss_mb(), 1)
+            report(
+                f"  {marks[done]:3d} %: {done:>8,} cables  {elapsed:7.1f} s "
+                f"(CPU {cpu:7.1f} s)  {done / elapsed:5.0f} cables/s  "
+                f"peak RSS {peak_rss_mb():6.1f} MiB"
+            )
+
+    try:
+        summary = import_batch(
+            factory,
+            None,
+            iter_import_sources([folder]),
+            max_bytes=MAX_BYTES,
+            chunk_size=chunk_size,
+            progress=progress,
+        )
+    finally:
+        engine.dispose()
+    elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    return {
+        "summary": summary.line(),
+        "ok": summary.ok,
+        "cables": count,
+        "wall_s": round(elapsed, 2),
+        "cpu_s": round(cpu, 2),
+        "cables_per_s": round(count / elapsed, 1),
+        "peak_rss_mib": rss,
+    }
+
+
+def import_in_child(url: str, folder: str, count: int, audit_key: bytes, queue) -> None:
+    """:func:`run_import` in a child process (``multiprocessing``): its figures, or the
+    error, go to ``queue``."""
+
+    def report(message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+    try:
+        queue.put(run_import(url, Path(folder), count, audit_key=audit_key, report=report))
+    except BaseException as exc:
+        queue.put({"error": repr(exc)})
+        raise
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=6_712, help="cables to import")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--chunk-size", type=int, default=200, help="files per commit")
+    parser.add_argument("--sizes", choices=("fixtures", "real"), default="fixtures",
+                        help="fixtures cycled, or picked for the sizes of real cables")
     parser.add_argument(
         "--pg-admin-url",
         default=os.environ.get("REDACTOR_TEST_POSTGRES_URL", ""),
         help="PostgreSQL URL allowed to create a database (for --db postgresql)",
     )
     args = parser.parse_args(argv)
+    if args.db == "postgresql" and not args.pg_admin_url:
+        parser.error("--db postgresql needs --pg-admin-url or REDACTOR_TEST_POSTGRES_URL")
 
     folder = Path(tempfile.mkdtemp(prefix="redactor-bench-"))
-    admin = None
     database = ""
     try:
         started = time.perf_counter()
         (folder / "cables").mkdir()
-        size = generate(folder / "cables", args.count)
+        size = generate(folder / "cables", args.count, sizes=args.sizes)
         print(
             f"generated {args.count:,} cables ({size / 1e6:,.1f} MB) "
             f"in {time.perf_counter() - started:.1f} s"
@@ -86,55 +173,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.db == "sqlite":
             url = f"sqlite:///{folder / 'bench.sqlite3'}"
         else:
-            if not args.pg_admin_url:
-                parser.error("--db postgresql needs --pg-admin-url or REDACTOR_TEST_POSTGRES_URL")
-            database = f"redactor_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{database}"'))
-            url = make_url(args.pg_admin_url).set(database=database).render_as_string(False)
-        upgrade_database(url)
-        engine = make_engine(url)
-        factory = make_session_factory(engine, audit_key=os.urandom(32))
-        marks = {max(1, args.count * share // 10): share * 10 for share in (1, 5, 10)}
-        t0 = time.perf_counter()
-        c0 = time.process_time()
-
-        def progress(done: int, outcome: ImportOutcome) -> None:
-            if done in marks:
-                elapsed = time.perf_counter() - t0
-                cpu = time.process_time() - c0
-                print(
-                    f"  {marks[done]:3d} %: {done:>8,} cables  {elapsed:7.1f} s "
-                    f"(CPU {cpu:7.1f} s)  {done / elapsed:5.0f} cables/s  "
-                    f"peak RSS {peak_rss_mb():6.1f} MiB"
-                )
-
-        summary = import_batch(
-            factory,
-            None,
-            iter_import_sources([folder / "cables"]),
-            max_bytes=MAX_BYTES,
-            chunk_size=args.chunk_size,
-            progress=progress,
-        )
-        elapsed = time.perf_counter() - t0
-        cpu = time.process_time() - c0
-        engine.dispose()
-        print(f"{summary.line()}")
+            database, url = create_pg_database(args.pg_admin_url)
+        result = run_import(url, folder / "cables", args.count, chunk_size=args.chunk_size)
+        print(result["summary"])
         print(
-            f"import: {args.count:,} cables in {elapsed:.1f} s (this process's CPU: {cpu:.1f} s)"
-            f" = {args.count / elapsed:,.0f} cables/s; peak RSS {peak_rss_mb():.1f} MiB "
-            f"({args.db}, chunk {args.chunk_size})"
+            f"import: {args.count:,} cables in {result['wall_s']:.1f} s (this process's CPU: "
+            f"{result['cpu_s']:.1f} s) = {result['cables_per_s']:,.0f} cables/s; peak RSS "
+            f"{peak_rss_mb():.1f} MiB ({args.db}, chunk {args.chunk_size})"
         )
         print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
-        return 0 if summary.ok else 1
+        return 0 if result["ok"] else 1
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-            admin.dispose()
+        if database:
+            drop_pg_database(args.pg_admin_url, database)
 
 
 if __name__ == "__main__":

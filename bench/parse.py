@@ -2,9 +2,10 @@
 
 ``python -m bench.parse [--count N] [--chunk N] [--seed N]``
 
-The corpus is generated from the fixture cables in ``tests/data/cables``: each generated cable
-is a fixture with a fresh reference id (and the matching serial in its banner), a few words
-varied in its body, and its paragraphs rotated, so that no two files are identical. Cables are
+The corpus is generated from the fixture cables in ``tests/data/cables`` by
+:mod:`bench.corpus`: each generated cable is a fixture with a fresh reference id (and the
+matching serial in its banner) and a few words varied in its body, so that no two files are
+identical (``--sizes real``: fixtures picked for the sizes of real cables). Cables are
 written to a temporary directory in chunks (``--chunk`` at a time, removed afterwards), so a
 large ``--count`` does not need the whole corpus in memory or on disk at once.
 
@@ -23,51 +24,14 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import random
-import re
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench import cpu_model
+from bench.corpus import Corpus, write_chunk
 from redactor.cables.parser import decode_cable_bytes, parse_cable
-
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "data" / "cables"
-
-_WORDS = ("Embassy", "Ministry", "officials", "government", "President", "reform", "said")
-_REF_ID = re.compile(r"\A(\d{2})([A-Z]+?)(\d+)\n")
-
-
-def load_fixtures() -> list[str]:
-    """The fixture cables as decoded text."""
-    return [decode_cable_bytes(p.read_bytes()) for p in sorted(FIXTURES.glob("*.txt"))]
-
-
-def vary(text: str, serial: int, rng: random.Random) -> str:
-    """A variant of a fixture: new serial in id and banner, some words swapped."""
-    m = _REF_ID.match(text)
-    if m:
-        old = m.group(3)
-        text = f"{m.group(1)}{m.group(2)}{serial}\n" + text[m.end() :]
-        text = text.replace(f" {int(old):06d}", f" {serial % 1_000_000:06d}", 1)
-    a, b = rng.sample(_WORDS, 2)
-    text = text.replace(f" {a} ", f" {b} ", rng.randint(1, 5))
-    if rng.random() < 0.3:
-        # Change a paragraph's length without touching its structure.
-        text = text.replace(". ", ". Indeed, ", rng.randint(1, 3))
-    return text
-
-
-def write_chunk(directory: Path, bases: list[str], start: int, count: int,
-                rng: random.Random) -> list[Path]:
-    paths = []
-    for i in range(start, start + count):
-        text = vary(bases[i % len(bases)], 100_000 + i, rng)
-        path = directory / f"c{i:07d}.txt"
-        path.write_bytes(text.encode("utf-8"))
-        paths.append(path)
-    return paths
 
 
 def time_bare(paths: list[Path]) -> tuple[float, int]:
@@ -95,10 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--count", type=int, default=50_000, help="cables to generate")
     ap.add_argument("--chunk", type=int, default=2_000, help="cables on disk at once")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--sizes", choices=("fixtures", "real"), default="fixtures",
+                    help="fixtures cycled, or picked for the sizes of real cables")
     args = ap.parse_args(argv)
 
-    rng = random.Random(args.seed)
-    bases = load_fixtures()
+    corpus = Corpus(args.seed, args.sizes)
     bare_s = parse_s = 0.0
     size = 0
     done = 0
@@ -106,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         directory = Path(tmp)
         while done < args.count:
             n = min(args.chunk, args.count - done)
-            paths = write_chunk(directory, bases, done, n, rng)
+            paths = write_chunk(directory, corpus, done, n)
             # Both sides read the same, freshly written (so page-cached) files.
             t_bare, chunk_size = time_bare(paths)
             t_parse = time_parse(paths)

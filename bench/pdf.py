@@ -29,7 +29,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bench.import_cables import cpu_model, generate
+from bench import cpu_model
+from bench.corpus import generate
 from redactor.accounts import service as accounts
 from redactor.cables.parser import parse_cable
 from redactor.cables.service import import_batch, iter_import_sources
@@ -87,7 +88,8 @@ def median_ms(function, runs: int) -> float:
     return statistics.median(times)
 
 
-def per_document(runs: int) -> None:
+def per_document(runs: int) -> list[dict]:
+    results = []
     for name, text in (("11 KB", SEED.read_text(encoding="utf-8")), ("100 KB", big_cable())):
         spans = redactions_for(text)
         parsed = parse_cable(text)
@@ -117,9 +119,15 @@ def per_document(runs: int) -> None:
             f"{len(files['pdf']):,}-byte PDF): render {render_ms:.1f} ms, "
             f"PDF {pdf_ms:.1f} ms, gate {gate_ms:.1f} ms (median of {runs})"
         )
+        results.append({
+            "cable": name, "bytes": len(text.encode()), "excisions": len(spans),
+            "pdf_bytes": len(files["pdf"]), "render_ms": round(render_ms, 2),
+            "pdf_ms": round(pdf_ms, 2), "gate_ms": round(gate_ms, 2), "runs": runs,
+        })
+    return results
 
 
-def package(count: int) -> None:
+def package(count: int) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="redactor-bench-pdf-"))
     try:
         (folder / "cables").mkdir()
@@ -189,6 +197,11 @@ def package(count: int) -> None:
             f"export {exported:.1f} s ({len(data) / 1e6:.1f} MB ZIP); "
             f"release + export {released + exported:.1f} s"
         )
+        return {
+            "cables": count, "without_portions": skipped, "setup_s": round(setup, 1),
+            "release_s": round(released, 2), "ms_per_cable": round(released / count * 1000, 1),
+            "export_s": round(exported, 2), "zip_mb": round(len(data) / 1e6, 2),
+        }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from sqlalchemy import event, select
 
-from bench.import_cables import cpu_model
+from bench import cpu_model
 from bench.pdf import big_cable
 from redactor.accounts import service as accounts
 from redactor.cables.service import import_cable
@@ -69,6 +69,12 @@ def setup(instance: Path, size: int, proposals: int) -> dict:
     from redactor.migrations import upgrade_database
 
     upgrade_database(settings["DATABASE_URL"])
+    return {**settings, **seed(settings, size, proposals)}
+
+
+def seed(settings: dict, size: int, proposals: int) -> dict:
+    """Users rita (reviewer), anna and abby (approvers), and the cable :data:`REFERENCE` of about
+    ``size`` characters with ``proposals`` proposals, in the database of ``settings``."""
     app = create_app(settings)
     session = app.extensions["redactor.sessions"]()
     accounts.set_hash_profile("test")
@@ -103,7 +109,7 @@ def setup(instance: Path, size: int, proposals: int) -> dict:
         session.commit()
     session.close()
     app.extensions["redactor.engine"].dispose()
-    return {**settings, "size": len(text), "proposals": len(chosen)}
+    return {"size": len(text), "proposals": len(chosen)}
 
 
 def login(client) -> None:

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import accumulate
 
 from sqlalchemy import Select, and_, column, func, literal_column, select, table
 from sqlalchemy import text as sql_text
@@ -34,6 +36,10 @@ from redactor.models import Cable, CableStatus, CableVersion, User
 
 #: Letters and digits: the words the index and the query share.
 _WORD_RE = re.compile(r"[^\W_]+")
+#: The same, capturing: ``split`` returns the words between the separators.
+_WORD_SPLIT_RE = re.compile(r"([^\W_]+)")
+#: A character outside ASCII: the words holding one are folded one by one.
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 #: PostgreSQL refuses a tsvector over 1 MB; stop adding new words well before.
 _PG_DOCUMENT_MAX_CHARS = 500_000
 #: Snippets look at the start of very long cables only.
@@ -68,6 +74,13 @@ def _pieces(word: str) -> list[str]:
 
 def iter_words(text: str) -> Iterator[tuple[int, int, list[str]]]:
     """``(start, end, folded pieces)`` of each word of ``text``, in order."""
+    if text.isascii():
+        # An ASCII word folds to its lower case, in one piece: fold the text once.
+        lowered = text.lower()
+        for match in _WORD_RE.finditer(text):
+            start, end = match.span()
+            yield start, end, [lowered[start:end]]
+        return
     for match in _WORD_RE.finditer(text):
         yield match.start(), match.end(), _pieces(match.group())
 
@@ -401,6 +414,16 @@ def _matches(pieces: list[str], exact: set[str], prefixes: tuple[str, ...]) -> b
     return any(p in exact or (prefixes and p.startswith(prefixes)) for p in pieces)
 
 
+def _words_at(starts: list[int], ends: list[int], matches: Iterator[re.Match]) -> list[int]:
+    """The indexes of the words (``starts``/``ends``) that hold one of ``matches``."""
+    found: list[int] = []
+    for match in matches:
+        index = bisect_right(starts, match.start()) - 1
+        if index >= 0 and match.start() < ends[index] and (not found or found[-1] != index):
+            found.append(index)
+    return found
+
+
 def _segments_text(value: str) -> str:
     return re.sub(r"\s+", " ", value)
 
@@ -413,36 +436,53 @@ def snippet(text: str, terms: tuple[Term, ...]) -> tuple[tuple[str, bool], ...]:
     """
     exact = {word for term in terms for word in (term.words[:-1] if term.prefix else term.words)}
     prefixes = tuple(term.words[-1] for term in terms if term.prefix)
-    words = list(iter_words(text[:_SNIPPET_SCAN_CHARS]))
-    if not words:
+    scan = text[:_SNIPPET_SCAN_CHARS]
+    # Splitting on words gives the words and, through the running length of the parts,
+    # where each one is.
+    parts = _WORD_SPLIT_RE.split(scan)
+    offsets = list(accumulate(map(len, parts), initial=0))
+    starts, ends = offsets[1::2], offsets[2::2]
+    # An ASCII word is one piece, its lower case: test all words that way in bulk, then
+    # fold the few words with other characters one by one.
+    firsts = [word.lower() for word in parts[1::2]]
+    if prefixes:
+        hit = [w in exact or w.startswith(prefixes) for w in firsts]
+    else:
+        hit = [w in exact for w in firsts]
+    if not scan.isascii():
+        for index in _words_at(starts, ends, _NON_ASCII_RE.finditer(scan)):
+            pieces = _pieces(parts[2 * index + 1])
+            firsts[index] = pieces[0] if pieces else ""
+            hit[index] = _matches(pieces, exact, prefixes)
+    count = len(hit)
+    if not count:
         return ()
-    hit = [_matches(pieces, exact, prefixes) for _s, _e, pieces in words]
     hits_at = [i for i, is_hit in enumerate(hit) if is_hit]
     first = 0
     if hits_at:
         best = -1
         for i in hits_at:
             start = max(0, i - _SNIPPET_WORDS // 4)
-            window = range(start, min(len(words), start + _SNIPPET_WORDS))
-            distinct = len({words[j][2][0] for j in window if hit[j]})
+            window = range(start, min(count, start + _SNIPPET_WORDS))
+            distinct = len({firsts[j] for j in window if hit[j]})
             if distinct > best:
                 best, first = distinct, start
-    last = min(len(words), first + _SNIPPET_WORDS) - 1
+    last = min(count, first + _SNIPPET_WORDS) - 1
     segments: list[tuple[str, bool]] = []
-    cursor = words[first][0]
+    cursor = starts[first]
     if first > 0:
         segments.append(("… ", False))
     for index in range(first, last + 1):
-        start, end, _pieces_ = words[index]
         if hit[index]:
+            start, end = starts[index], ends[index]
             if start > cursor:
                 segments.append((_segments_text(text[cursor:start]), False))
             segments.append((text[start:end], True))
             cursor = end
-    tail_end = words[last][1]
+    tail_end = ends[last]
     if tail_end > cursor:
         segments.append((_segments_text(text[cursor:tail_end]), False))
-    if last < len(words) - 1:
+    if last < count - 1:
         segments.append((" …", False))
     return tuple(_merge(segments))
 
