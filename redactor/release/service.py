@@ -66,11 +66,12 @@ from redactor.models import (
     User,
     utcnow,
 )
+from redactor.release import diff as diffs
 from redactor.release import render, writers
 from redactor.release.gate import GateFinding, check_artifacts
 from redactor.release.render import Disposition, ReleasableDocument, ReleaseNumberError
 from redactor.review import states
-from redactor.review.policy import Role
+from redactor.review.policy import can_release
 from redactor.review.service import (
     approved_spans,
     flush,
@@ -105,11 +106,6 @@ class ReleaseBlocked(DomainError):
         self.findings = tuple(findings)
         names = ", ".join(sorted({f"{f.artifact} ({f.check})" for f in self.findings}))
         super().__init__(f"the release gate refused the release: {names}")
-
-
-def can_release(roles: frozenset[Role] | set[Role]) -> bool:
-    """True if a user holding ``roles`` may release cables (the release authority)."""
-    return Role.RELEASE_AUTHORITY in roles
 
 
 def file_name(doc_number: str, kind: str) -> str:
@@ -644,3 +640,39 @@ def export_package(session: Session, actor: User | None, release_ids: Sequence[i
         data={"releases": ids, "sha256": _sha256(package), "audit_head": head},
     )
     return package
+
+
+def diff_cable(
+    session: Session,
+    cable: Cable,
+    *,
+    from_version: int | None = None,
+    to_version: int | None = None,
+    version: int | None = None,
+    approvals_required: int = 1,
+) -> tuple[str, int, int, list[diffs.PortionDiff]]:
+    """Portion by portion: version ``from_version`` against ``to_version`` when both are
+    given (mode ``"versions"``), else ``version`` (default: the current one) against its
+    releasable form under the approved redactions (mode ``"released"``).
+
+    Returns ``(mode, left number, right number, portion diffs)``. The caller has checked the
+    actor may see ``cable``. Raises ``NotFound`` for a version the cable does not have.
+    """
+
+    def portions(of: CableVersion) -> list[tuple[str, int, int]]:
+        rows = session.scalars(
+            select(Portion).where(Portion.version_id == of.id).order_by(Portion.index)
+        )
+        return [(p.number or str(p.index), p.start, p.end) for p in rows]
+
+    if from_version is not None and to_version is not None:
+        old = version_of(session, cable, from_version)
+        new = version_of(session, cable, to_version)
+        result = diffs.diff_versions(old.text, portions(old), new.text, portions(new))
+        return "versions", old.number, new.number, list(result)
+    current = version_of(session, cable, version)
+    spans = approved_spans(session, cable, current, approvals_required=approvals_required)
+    result = diffs.diff_released(
+        current.text, [(s.start, s.end, codes) for s, codes in spans], portions(current)
+    )
+    return "released", current.number, current.number, list(result)

@@ -97,3 +97,8 @@ def can_comment(roles: frozenset[Role] | set[Role]) -> bool:
     """True if a user holding ``roles`` may comment on proposals (anyone taking part in
     review or release; auditors only read)."""
     return bool({Role.REVIEWER, Role.APPROVER, Role.RELEASE_AUTHORITY} & set(roles))
+
+
+def can_release(roles: frozenset[Role] | set[Role]) -> bool:
+    """True if a user holding ``roles`` may release cables (the release authority)."""
+    return Role.RELEASE_AUTHORITY in roles

@@ -65,7 +65,6 @@ from redactor.models import (
     User,
 )
 from redactor.redaction import service as redactions
-from redactor.release import diff as diffs
 from redactor.release import service as releases
 from redactor.review import service as review
 from redactor.review.policy import Level, can_import, can_read_audit
@@ -678,28 +677,14 @@ def cable_diff(reference_id: str):
     if first is not None and number is not None:
         malformed("'version' compares with the releasable text; not with 'from' and 'to'")
 
-    def portions(version: CableVersion) -> list[tuple[str, int, int]]:
-        return [
-            (p.number or str(p.index), p.start, p.end)
-            for p in session.scalars(
-                select(Portion).where(Portion.version_id == version.id).order_by(Portion.index)
-            )
-        ]
-
-    if first is not None and second is not None:
-        old = review.version_of(session, cable, first)
-        new = review.version_of(session, cable, second)
-        result = diffs.diff_versions(old.text, portions(old), new.text, portions(new))
-        mode, left, right = "versions", old.number, new.number
-    else:
-        version = review.version_of(session, cable, number)
-        spans = review.approved_spans(
-            session, cable, version, approvals_required=_approvals_required()
-        )
-        result = diffs.diff_released(
-            version.text, [(s.start, s.end, codes) for s, codes in spans], portions(version)
-        )
-        mode, left, right = "released", version.number, version.number
+    mode, left, right, result = releases.diff_cable(
+        session,
+        cable,
+        from_version=first,
+        to_version=second,
+        version=number,
+        approvals_required=_approvals_required(),
+    )
     session.commit()
     return jsonify(
         reference_id=cable.reference_id,
