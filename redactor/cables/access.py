@@ -9,8 +9,10 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from redactor import audit
 from redactor.errors import NotFound
 from redactor.models import Cable, User
+from redactor.review.policy import Level
 
 
 def visible_cables(actor: User) -> Select[tuple[Cable]]:
@@ -32,3 +34,16 @@ def get_visible_cable(session: Session, actor: User, reference_id: str) -> Cable
     if cable is None:
         raise NotFound(f"no cable {reference_id}")
     return cable
+
+
+def record_view(session: Session, actor: User, cable: Cable, version_number: int) -> None:
+    """Put on record that ``actor`` read version ``version_number`` of ``cable``, when the
+    cable is classified (its text was shown). Flushes, never commits."""
+    if cable.level > Level.UNCLASSIFIED:
+        audit.record(
+            session,
+            actor,
+            "cable.view",
+            subject=("cable", cable.reference_id),
+            data={"version": version_number, "classification": cable.classification},
+        )

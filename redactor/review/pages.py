@@ -28,8 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from redactor import audit
-from redactor.cables.access import visible_cables
+from redactor.cables.access import record_view, visible_cables
 from redactor.cables.search import SORTS, search_cables
 from redactor.models import (
     Cable,
@@ -611,7 +610,7 @@ def load_review(
     unclassified_left = sum(
         1 for p in portion_views if p.level == "U" and p.reviewed_by is None
     )
-    _audit_view(session, actor, cable, version.number, "cable.view")
+    record_view(session, actor, cable, version.number)
     return {
         "cable": _row(cable),
         "cable_status": CableStatus(cable.status).value,
@@ -675,7 +674,7 @@ def load_preview(
         pair = _pair(spans.get(key))
         if pair:
             fields.append({"label": label, "pieces": pieces(*pair)})
-    _audit_view(session, actor, cable, version.number, "cable.view")
+    record_view(session, actor, cable, version.number)
     return {
         "cable": _row(cable),
         "version": version.number,
@@ -694,15 +693,3 @@ def load_preview(
             for p in portions
         ],
     }
-
-
-def _audit_view(session: Session, actor: User, cable: Cable, version: int, what: str) -> None:
-    # Viewing a classified cable is on record (its text is on the page).
-    if cable.level > Level.UNCLASSIFIED:
-        audit.record(
-            session,
-            actor,
-            what,
-            subject=("cable", cable.reference_id),
-            data={"version": version, "classification": cable.classification},
-        )

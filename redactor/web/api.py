@@ -41,7 +41,7 @@ from werkzeug.exceptions import HTTPException
 
 from redactor import audit
 from redactor.accounts.tokens import resolve_token
-from redactor.cables.access import get_visible_cable
+from redactor.cables.access import get_visible_cable, record_view
 from redactor.cables.search import MAX_LIMIT as SEARCH_MAX_LIMIT
 from redactor.cables.search import SORTS, search_cables
 from redactor.cables.service import REFERENCE_ID_RE, import_cable
@@ -600,15 +600,7 @@ def get_cable(reference_id: str):
     made = session.scalars(
         select(Release).where(Release.cable_id == cable.id).order_by(Release.id)
     ).all()
-    if cable.level > Level.UNCLASSIFIED:
-        # As the cable page: reading a classified cable is on record.
-        audit.record(
-            session,
-            user,
-            "cable.view",
-            subject=("cable", cable.reference_id),
-            data={"version": version.number, "classification": cable.classification},
-        )
+    record_view(session, user, cable, version.number)  # as the cable page does
     reply = {
         "reference_id": cable.reference_id,
         "classification": cable.classification,
