@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import Select, String, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from redactor.db import allow_writes
 from redactor.models import AuditEntry, Cable, User
 
 GENESIS_MAC = "0" * 64
@@ -283,10 +284,14 @@ def record(
 
     ``data`` is the JSON payload (before/after, hashes...). Flushes, never commits: the entry
     lands with the caller's transaction. Raises ``AuditKeyError`` if the session has no key.
+    In a read-only session (a GET request) the read transaction is ended first and the entry
+    goes in a write transaction (:func:`redactor.db.allow_writes`): reads that must leave a
+    trace, such as viewing a classified cable, are the only entries such requests make.
     """
     key = session.info.get("audit_key")
     if not key:
         raise AuditKeyError("the database session carries no audit key")
+    allow_writes(session)
     _lock_chain(session)
     previous = chain_head_summary(session)
     object_type, object_id = subject if subject is not None else ("", "")

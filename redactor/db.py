@@ -1,9 +1,17 @@
 """Engine and session factory, SQLite pragmas, and the migrations hook.
 
 SQLite is the default (one file in the instance folder); PostgreSQL is chosen by giving a
-``postgresql+psycopg://`` URL. On SQLite every transaction starts with ``BEGIN IMMEDIATE``:
-with SQLite's default deferred ``BEGIN`` two transactions that read and then write fail with
-"database is locked" instead of waiting, which would lose a reviewer's decision.
+``postgresql+psycopg://`` URL. On SQLite a transaction that may write starts with ``BEGIN
+IMMEDIATE``: with SQLite's default deferred ``BEGIN`` two transactions that read and then
+write fail with "database is locked" instead of waiting, which would lose a reviewer's
+decision.
+
+Sessions can be marked read-only (:func:`read_only`; the web layer does so for GET
+requests). Their transactions start with a deferred ``BEGIN`` under ``PRAGMA query_only`` on
+SQLite, so readers never take the write lock and never wait for each other, and with ``SET
+TRANSACTION READ ONLY`` on PostgreSQL: on both engines a write in them fails loudly instead of
+racing. The few reads that must leave a trace (viewing a classified cable, a download) call
+:func:`allow_writes` first.
 """
 
 from __future__ import annotations
@@ -11,9 +19,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+#: ``session.info`` key: True while the session's transactions are read-only.
+_READ_ONLY = "redactor.read_only"
+#: Execution option of the connections sessions use: their BEGIN is emitted by
+#: :func:`_begin_session_transaction`, which knows whether the session is read-only.
+_SESSION_BEGINS = "redactor_session_begins"
+#: ``Connection.info`` key (it lives as long as the DBAPI connection): the connection's
+#: current ``PRAGMA query_only``, so that it is only sent when it changes.
+_QUERY_ONLY = "redactor.query_only"
 
 
 def sqlite_url(instance_path: str | Path) -> str:
@@ -48,16 +66,69 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(_SESSION_BEGINS):
+            return  # a session's transaction: see _begin_session_transaction
+        _begin_sqlite(connection, read_only=False)
+
+
+def _begin_sqlite(connection: Connection, *, read_only: bool) -> None:
+    if connection.info.get(_QUERY_ONLY, False) != read_only:
+        connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+        connection.info[_QUERY_ONLY] = read_only
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _begin_session_transaction(
+    session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
+    if transaction.nested:
+        return  # a savepoint inside a transaction already begun
+    read_only = bool(session.info.get(_READ_ONLY))
+    if connection.dialect.name == "sqlite":
+        if connection.get_execution_options().get(_SESSION_BEGINS):
+            _begin_sqlite(connection, read_only=read_only)
+    elif read_only:
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 def make_session_factory(engine: Engine, *, audit_key: bytes) -> sessionmaker[Session]:
     """A session factory whose sessions carry the audit key in ``session.info``.
 
-    Sessions do not expire objects on commit, since views render after committing.
+    Sessions do not expire objects on commit, since views render after committing. They
+    write unless marked :func:`read_only`.
     """
-    return sessionmaker(bind=engine, expire_on_commit=False, info={"audit_key": audit_key})
+    bind = engine
+    if engine.dialect.name == "sqlite":
+        bind = engine.execution_options(**{_SESSION_BEGINS: True})
+    factory = sessionmaker(bind=bind, expire_on_commit=False, info={"audit_key": audit_key})
+    event.listen(factory, "after_begin", _begin_session_transaction)
+    return factory
+
+
+def read_only(session: Session) -> None:
+    """Make the transactions ``session`` begins from now on read-only (see the module
+    docstring). Call it before the session's first query."""
+    session.info[_READ_ONLY] = True
+
+
+def is_read_only(session: Session) -> bool:
+    """True if ``session`` was marked :func:`read_only` and not given :func:`allow_writes`."""
+    return bool(session.info.get(_READ_ONLY))
+
+
+def allow_writes(session: Session) -> None:
+    """Let ``session`` write from now on: a no-op for a session that already may.
+
+    A read-only transaction in progress is ended first; it holds no changes (the database
+    refuses them in it), and loaded objects stay usable since sessions do not expire them on
+    commit. The next statement begins a write transaction (``BEGIN IMMEDIATE`` on SQLite).
+    """
+    if not session.info.get(_READ_ONLY):
+        return
+    session.info[_READ_ONLY] = False
+    if session.in_transaction():
+        session.commit()
 
 
 def is_sqlite(engine_or_session: Engine | Session) -> bool:

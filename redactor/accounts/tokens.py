@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from redactor import audit
+from redactor.db import allow_writes
 from redactor.errors import InvalidInput, NotFound, NotPermitted
 from redactor.models import ApiToken, User
 from redactor.review.policy import can_manage_users
@@ -204,6 +205,7 @@ def resolve_token(session: Session, secret: object) -> User | None:
     if user is None or not user.active:
         return None
     if token.last_used_at is None or now - _aware(token.last_used_at) >= LAST_USED_GRANULARITY:
+        allow_writes(session)
         token.last_used_at = now
         session.flush()
     return user

@@ -38,7 +38,8 @@ def get_visible_cable(session: Session, actor: User, reference_id: str) -> Cable
 
 def record_view(session: Session, actor: User, cable: Cable, version_number: int) -> None:
     """Put on record that ``actor`` read version ``version_number`` of ``cable``, when the
-    cable is classified (its text was shown). Flushes, never commits."""
+    cable is classified (its text was shown). Flushes; in a read-only session, ends the read
+    transaction first (see :func:`redactor.audit.record`)."""
     if cable.level > Level.UNCLASSIFIED:
         audit.record(
             session,

@@ -10,6 +10,11 @@ from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session
 
+from redactor.db import read_only
+
+#: Requests that change nothing: their database session never takes SQLite's write lock.
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
@@ -18,9 +23,14 @@ def db_session() -> Session:
     """The request's database session, opened on first use and closed at teardown.
 
     Views commit it once, after the service call; anything not committed is rolled back.
+    The session of a GET or HEAD request is read-only (:func:`redactor.db.read_only`): a
+    service that writes during one (an audited view, a download) calls
+    :func:`redactor.db.allow_writes` first.
     """
     if "db_session" not in g:
         g.db_session = current_app.extensions["redactor.sessions"]()
+        if has_request_context() and request.method in _READ_ONLY_METHODS:
+            read_only(g.db_session)
         # Audit entries record where a request came from (see redactor.audit).
         g.db_session.info["client_addr"] = (
             (request.remote_addr or "") if has_request_context() else ""
