@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from redactor.cables.search import parse_query, search_cables, snippet
+from redactor.cables import search as search_module
+from redactor.cables.search import parse_query, search_cables, snippet, visible_origins
 from redactor.models import CableStatus
 from redactor.review.policy import Level
 
@@ -218,3 +219,81 @@ def test_relevance_ranks_subject_and_repeated_words_on_the_fixture_cables(
 
     assert page.hits[0].reference_id == "09STATE52368"
     assert page.hits[0].subject == "U.S.-UK CLUSTER MUNITIONS DIALOGUE"
+
+
+def test_origins_menu_lists_exactly_the_origins_of_visible_cables(make_cable, make_user, session):
+    # Origins chosen so that some exist only above a clearance, and they interleave in order.
+    placed = [
+        ("09ORIG1", "UNCLASSIFIED", "Embassy Athens"),
+        ("09ORIG2", "SECRET", "Embassy Athens"),
+        ("09ORIG3", "SECRET", "Embassy Berlin"),
+        ("09ORIG4", "CONFIDENTIAL", "Consulate Chennai"),
+        ("09ORIG5", "TOP SECRET", "Embassy Zagreb"),
+        ("09ORIG6", "UNCLASSIFIED", "Mission Geneva"),
+        ("09ORIG7", "TOP SECRET", "Consulate Amsterdam"),
+    ]
+    for reference, classification, origin in placed:
+        make_cable(reference, classification, origin=origin)
+    levels = {"UNCLASSIFIED": 0, "CONFIDENTIAL": 1, "SECRET": 2, "TOP SECRET": 3}
+    for level in Level:
+        user, _ = make_user(f"reader{int(level)}", clearance=level)
+        expected = sorted({o for _, c, o in placed if levels[c] <= level})
+        assert visible_origins(session, user) == expected, level
+    inactive, _ = make_user("gone", clearance=Level.TOP_SECRET, active=False)
+    assert visible_origins(session, inactive) == []
+
+
+def test_small_pages_of_ranked_results_add_up_to_the_whole_ranking(
+    make_cable, make_user, session, monkeypatch
+):
+    # Rank a handful of candidates at a time, so that the clearance filter leaves too few
+    # of them and the candidate set has to widen: the pages must still follow one ranking.
+    monkeypatch.setattr(search_module, "_RANK_CANDIDATES_MIN", 1)
+    # The best matches (most repeats) are above the reader's clearance.
+    for number in range(1, 15):
+        make_cable(f"09QUOKKA{number}", "TOP SECRET",
+                   body="1. (S) " + " ".join(["quokka"] * 9) + f" sighting {number}.")
+    for number in range(15, 22):
+        repeats = " ".join(["quokka"] * (number % 3 + 1))
+        make_cable(f"09QUOKKA{number}", "CONFIDENTIAL",
+                   body=f"1. (C) Sighting {number}: {repeats} near the river, with other words.")
+    reader, _ = make_user("conf", clearance=Level.CONFIDENTIAL)
+    whole = search_cables(session, reader, "quokka", limit=100)
+    assert whole.total == 7 and whole.total_exact
+    paged = [
+        hit.reference_id
+        for offset in range(0, 7, 3)
+        for hit in search_cables(session, reader, "quokka", limit=3, offset=offset).hits
+    ]
+    assert paged == [hit.reference_id for hit in whole.hits]
+
+
+def test_a_count_past_the_cap_says_so(make_cable, make_user, session, monkeypatch):
+    monkeypatch.setattr(search_module, "COUNT_CAP", 3)
+    for number in range(1, 6):
+        make_cable(f"09WOMBAT{number}", "SECRET", body=f"1. (S) Wombat number {number}.")
+    reader, _ = make_user("secret", clearance=Level.SECRET)
+    page = search_cables(session, reader, "wombat", limit=2)
+    assert (page.total, page.total_exact, page.has_next) == (3, False, True)
+    last = search_cables(session, reader, "wombat", limit=2, offset=4)
+    assert len(last.hits) == 1 and not last.has_next
+
+
+def test_snippet_of_a_long_text_is_the_passage_it_would_be_in_a_short_one():
+    passage = "the envoy said the zebracrossing project would resume in spring"
+    filler = "routine words about nothing in particular " * 2_000
+    short_filler = "routine words about nothing in particular " * 3
+    short = snippet(short_filler + passage + " and more words follow here", parse_query("zebra*"))
+    long = snippet(filler + passage + " and more words follow here", parse_query("zebra*"))
+    assert long == short and long[0][0].startswith("… ")
+    assert [text for text, is_match in long if is_match] == ["zebracrossing"]
+    # A folded word (accents, compatibility forms) deep in a long text is found too.
+    folded = snippet(filler + "the ＺＥＢＲＡ crossing and Zébra again", parse_query("zebra"))
+    assert [text for text, is_match in folded if is_match] == ["ＺＥＢＲＡ", "Zébra"]
+
+
+def test_a_one_word_query_gets_its_first_match():
+    text = "alpha " + "filler " * 40 + "zebra " + "filler " * 40 + "zebra zebra zebra"
+    segments = snippet(text, parse_query("zebra"))
+    joined = "".join(value for value, _ in segments)
+    assert joined.startswith("… filler") and joined.count("zebra") == 1

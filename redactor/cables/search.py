@@ -25,7 +25,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from itertools import accumulate
+from itertools import accumulate, islice
 
 from sqlalchemy import Select, and_, column, func, literal_column, select, table
 from sqlalchemy import text as sql_text
@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from redactor.cables.access import visible_cables
 from redactor.models import Cable, CableStatus, CableVersion, User
+from redactor.review.policy import Level
 
 #: Letters and digits: the words the index and the query share.
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -47,6 +48,12 @@ _SNIPPET_SCAN_CHARS = 200_000
 _SNIPPET_WORDS = 36
 _MAX_TERMS = 16
 MAX_LIMIT = 100
+#: A query's matches are counted up to this many when counting them exactly would mean
+#: visiting every match (filters, or a clearance below the top); the page says "more than".
+COUNT_CAP = 10_000
+#: SQLite ranks the best ``4 x (offset + limit)`` matches (at least this many) first, and
+#: widens only if the filters leave too few of them.
+_RANK_CANDIDATES_MIN = 200
 
 SORTS = ("relevance", "reference", "created", "-created", "level", "-level", "origin")
 
@@ -230,7 +237,9 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchPage:
-    """One page of results: ``total`` counts every visible match, not only this page."""
+    """One page of results. ``total`` counts every visible match when ``total_exact``;
+    otherwise there are more than ``total`` (= :data:`COUNT_CAP`) and counting them all was
+    not worth its cost."""
 
     query: str
     hits: tuple[SearchHit, ...]
@@ -238,6 +247,7 @@ class SearchPage:
     limit: int
     offset: int
     sort: str
+    total_exact: bool = True
 
     @property
     def has_previous(self) -> bool:
@@ -247,7 +257,8 @@ class SearchPage:
     @property
     def has_next(self) -> bool:
         """True if there are results after this page."""
-        return self.offset + len(self.hits) < self.total
+        shown = self.offset + len(self.hits)
+        return shown < self.total or (not self.total_exact and len(self.hits) == self.limit)
 
 
 def _day_start(value: date | datetime) -> datetime:
@@ -344,16 +355,32 @@ def search_cables(
         status=status,
     )
     terms: tuple[Term, ...] = ()
-    rank = None
-    if query.strip():
+    if not query.strip():
+        total, exact = _count(session, base), True
+        cables = list(session.scalars(_order(base, sort, None).limit(limit).offset(offset)))
+    else:
         terms = parse_query(query)
         if not terms:
             return SearchPage(query, (), 0, limit, offset, sort)
-        base, rank = _match(session, base, terms)
-
-    total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
-    page_query = _order(base, sort, rank).limit(limit).offset(offset)
-    cables = list(session.scalars(page_query))
+        # Only the clearance filters a top-clearance user's results, and it passes them all.
+        unfiltered = actor.active and actor.clearance >= max(Level) and not any(
+            (classification, level is not None, origin, tags, created_from, created_to, status)
+        )
+        if session.get_bind().dialect.name == "sqlite":
+            matches = _fts5_match_count(session, terms)
+            total, exact = (matches, True) if unfiltered else _count_capped(
+                session, _sqlite_match(base, terms)
+            )
+            if sort == "relevance":
+                cables = _sqlite_ranked(session, base, terms, limit, offset, matches)
+            else:
+                page_query = _order(_sqlite_match(base, terms), sort, None)
+                cables = list(session.scalars(page_query.limit(limit).offset(offset)))
+        else:
+            matched, rank = _pg_match(base, terms)
+            total, exact = _count_capped(session, matched)
+            page_query = _order(matched, sort, rank).limit(limit).offset(offset)
+            cables = list(session.scalars(page_query))
     texts = _current_texts(session, [cable.id for cable in cables]) if terms else {}
     hits = tuple(
         SearchHit(
@@ -371,21 +398,105 @@ def search_cables(
         )
         for cable in cables
     )
-    return SearchPage(query, hits, int(total or 0), limit, offset, sort)
+    return SearchPage(query, hits, int(total or 0), limit, offset, sort, exact)
 
 
-def _match(session: Session, base: Select, terms: tuple[Term, ...]):
-    if session.get_bind().dialect.name == "sqlite":
-        current = and_(
-            CableVersion.cable_id == Cable.id, CableVersion.number == Cable.current_version
+#: The distinct origins of the cables at or below a level, in order, one index seek each
+#: (a loose index scan over ``ix_cables_origin_level``): each step finds the first origin
+#: after the previous one. The same SQL on SQLite and PostgreSQL.
+_VISIBLE_ORIGINS_SQL = sql_text(
+    """
+    WITH RECURSIVE origins(origin) AS (
+        SELECT (SELECT c.origin FROM cables c WHERE c.level <= :level
+                ORDER BY c.origin LIMIT 1)
+        UNION ALL
+        SELECT (SELECT c.origin FROM cables c WHERE c.origin > origins.origin
+                AND c.level <= :level ORDER BY c.origin LIMIT 1)
+        FROM origins WHERE origins.origin IS NOT NULL
+    )
+    SELECT origin FROM origins WHERE origin IS NOT NULL ORDER BY origin
+    """
+)
+
+
+def visible_origins(session: Session, actor: User) -> list[str]:
+    """The distinct origins of the cables ``actor`` may see, in order (for a filter menu).
+
+    Costs one index seek per origin, whatever the number of cables.
+    """
+    if not actor.active:
+        return []  # an inactive user sees nothing (as visible_cables)
+    return list(session.scalars(_VISIBLE_ORIGINS_SQL, {"level": int(actor.clearance)}))
+
+
+def _count(session: Session, query: Select) -> int:
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
+def _count_capped(session: Session, query: Select) -> tuple[int, bool]:
+    """``(count, exact)``: the rows of ``query`` counted up to :data:`COUNT_CAP`."""
+    capped = query.order_by(None).with_only_columns(Cable.id).limit(COUNT_CAP + 1)
+    count = _count(session, capped)
+    return (count, True) if count <= COUNT_CAP else (COUNT_CAP, False)
+
+
+def _fts5_match_count(session: Session, terms: tuple[Term, ...]) -> int:
+    # The FTS5 table holds one row per cable (its current version): this counts cables.
+    return session.scalar(
+        select(func.count())
+        .select_from(_sqlite_fts)
+        .where(literal_column("cable_search").op("MATCH")(_fts5_expression(terms)))
+    )
+
+
+def _current_version_of_cable():
+    return and_(CableVersion.cable_id == Cable.id, CableVersion.number == Cable.current_version)
+
+
+def _sqlite_match(base: Select, terms: tuple[Term, ...]) -> Select:
+    return (
+        base.join(CableVersion, _current_version_of_cable())
+        .join(_sqlite_fts, _sqlite_fts.c.rowid == CableVersion.id)
+        .where(literal_column("cable_search").op("MATCH")(_fts5_expression(terms)))
+    )
+
+
+def _sqlite_ranked(
+    session: Session, base: Select, terms: tuple[Term, ...], limit: int, offset: int,
+    matches: int,
+) -> list[Cable]:
+    """The page of ``base`` (filters and clearance) matching ``terms``, best first.
+
+    Ranking every match of a common word costs a ``bm25()`` each and the joins to the
+    filters each; this ranks the best ``candidates`` matches in the index alone, applies the
+    filters to those, and widens the set only when fewer than ``offset + limit`` pass. The
+    page is the same as ranking them all: matches are ordered by ``(bm25, version id)`` on
+    both sides, so any result of the page is among the first ``candidates``.
+    """
+    expression = _fts5_expression(terms)
+    candidates = max(_RANK_CANDIDATES_MIN, 4 * (offset + limit))
+    while True:
+        best = (
+            select(_sqlite_fts.c.rowid.label("version_id"), literal_column("rank").label("rank"))
+            .where(literal_column("cable_search").op("MATCH")(expression))
+            .order_by(literal_column("rank"), _sqlite_fts.c.rowid)
+            .limit(candidates)
+            .subquery("best")
         )
-        matched = (
-            base.join(CableVersion, current)
-            .join(_sqlite_fts, _sqlite_fts.c.rowid == CableVersion.id)
-            .where(literal_column("cable_search").op("MATCH")(_fts5_expression(terms)))
+        page = (
+            base.join(CableVersion, _current_version_of_cable())
+            .join(best, best.c.version_id == CableVersion.id)
+            .order_by(best.c.rank, best.c.version_id)
+            .limit(limit)
+            .offset(offset)
         )
-        # bm25() is lower for better matches.
-        return matched, func.bm25(literal_column("cable_search"))
+        cables = list(session.scalars(page))
+        if len(cables) == limit or candidates >= matches:
+            return cables
+        candidates *= 4
+
+
+def _pg_match(base: Select, terms: tuple[Term, ...]):
     tsquery = func.to_tsquery(literal_column("'simple'"), _tsquery_expression(terms))
     matched = base.join(_pg_search, _pg_search.c.cable_id == Cable.id).where(
         _pg_search.c.document.op("@@")(tsquery)
@@ -428,15 +539,105 @@ def _segments_text(value: str) -> str:
     return re.sub(r"\s+", " ", value)
 
 
+#: Snippets weigh the windows around the first this many matched words only (around the
+#: first alone for a query of one word: no other window can hold more distinct words).
+_SNIPPET_MAX_HITS = 16
+
+
+def _hit_pattern(exact: set[str], prefixes: tuple[str, ...]) -> re.Pattern | None:
+    """A pattern finding the ASCII words :func:`snippet` counts as matched: a whole word
+    whose lower case is in ``exact`` or starts with one of ``prefixes`` (what it finds in
+    words with other characters is for the caller to drop: those are folded first)."""
+    words = sorted(re.escape(word) for word in exact if word.isascii())
+    starts = sorted(re.escape(prefix) + r"[^\W_]*" for prefix in prefixes if prefix.isascii())
+    if not words and not starts:
+        return None  # a word outside ASCII never matches an ASCII word
+    alternatives = "|".join(words + starts)
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])", re.IGNORECASE)
+
+
+#: Above this many characters outside ASCII, snippets read the whole scan word by word.
+_SNIPPET_FOLD_MAX = 2_000
+
+
+def _first_hits(scan: str, exact: set[str], prefixes: tuple[str, ...]) -> list[int] | None:
+    """Where the first matched words of ``scan`` start (as many as :func:`snippet` weighs),
+    in order, judged as :func:`snippet` judges them; None when finding them this way is not
+    worth it (a text mostly outside ASCII)."""
+    wanted = 1 if len(exact) == 1 and not prefixes else _SNIPPET_MAX_HITS
+    found: list[int] = []
+    pattern = _hit_pattern(exact, prefixes)
+    if pattern is not None:
+        for match in pattern.finditer(scan):
+            if match.group().isascii():
+                found.append(match.start())
+                if len(found) == wanted:
+                    break
+    if not scan.isascii():
+        others = [m.start() for m in _NON_ASCII_RE.finditer(scan)]
+        if len(others) > _SNIPPET_FOLD_MAX:
+            return None
+        seen_until = -1
+        for position in others:
+            if position < seen_until or not _WORD_RE.match(scan, position):
+                continue  # in a word already judged, or not in a word
+            start = position
+            while start > 0 and _WORD_RE.match(scan, start - 1, start):
+                start -= 1
+            word = _WORD_RE.match(scan, start)
+            seen_until = word.end()
+            if _matches(_pieces(word.group()), exact, prefixes):
+                found.append(start)
+        found = sorted(found)[:wanted]
+    return found
+
+
+def _start_of_word_before(scan: str, position: int, words: int) -> int:
+    """Where the ``words``-th word before the one at ``position`` starts (0 if there are
+    fewer). Reads backwards from ``position`` in growing steps, not from the start."""
+    reach = 64 * words
+    while True:
+        low = max(0, position - reach)
+        found = [match.start() for match in _WORD_RE.finditer(scan, low, position)]
+        if low > 0 and found and found[0] == low and _WORD_RE.match(scan[low - 1]):
+            found.pop(0)  # a word cut in two by the step's edge
+        if len(found) >= words:
+            return found[-words]
+        if low == 0:
+            return 0
+        reach *= 4
+
+
+def _snippet_bounds(scan: str, exact: set[str], prefixes: tuple[str, ...]) -> tuple[int, int]:
+    """The part ``[begin, end)`` of ``scan`` that :func:`snippet` needs to read: from a
+    quarter window before the first matched word to a window after the last of the first
+    that it weighs (or the first window, without a match). Every window it weighs,
+    and the "…" around it, come out as from the whole scan."""
+    hits = _first_hits(scan, exact, prefixes)
+    if hits is None:
+        return 0, len(scan)
+    begin = _start_of_word_before(scan, hits[0], _SNIPPET_WORDS // 4) if hits else 0
+    end = len(scan)
+    # The last hit's word and the window's words after it, plus one.
+    for word in islice(_WORD_RE.finditer(scan, hits[-1] if hits else 0), _SNIPPET_WORDS + 2):
+        end = word.end()
+    return begin, end
+
+
 def snippet(text: str, terms: tuple[Term, ...]) -> tuple[tuple[str, bool], ...]:
     """The passage of ``text`` with the most matched words, as ``(text, is_match)`` segments.
 
     About 36 words long, whitespace collapsed, ``…`` where the text goes on. Without a
-    matched word: the start of the text, with no match segment.
+    matched word: the start of the text, with no match segment. Only the first 200,000
+    characters are read, and only the windows around the first 16 matched words are weighed
+    (so that a long text costs about what a short one does).
     """
     exact = {word for term in terms for word in (term.words[:-1] if term.prefix else term.words)}
     prefixes = tuple(term.words[-1] for term in terms if term.prefix)
     scan = text[:_SNIPPET_SCAN_CHARS]
+    begin, end = _snippet_bounds(scan, exact, prefixes)
+    words_before = begin > 0 and _WORD_RE.search(scan, 0, begin) is not None
+    text, scan = text[begin:], scan[begin:end]
     # Splitting on words gives the words and, through the running length of the parts,
     # where each one is.
     parts = _WORD_SPLIT_RE.split(scan)
@@ -470,7 +671,7 @@ def snippet(text: str, terms: tuple[Term, ...]) -> tuple[tuple[str, bool], ...]:
     last = min(count, first + _SNIPPET_WORDS) - 1
     segments: list[tuple[str, bool]] = []
     cursor = starts[first]
-    if first > 0:
+    if first > 0 or words_before:
         segments.append(("… ", False))
     for index in range(first, last + 1):
         if hit[index]:
