@@ -520,7 +520,9 @@ def list_cables():
         for hit in page.hits
     ]
     next_cursor = encode_cursor("cables", offset + len(items)) if page.has_next else None
-    return jsonify(items=items, total=page.total, next_cursor=next_cursor)
+    return jsonify(
+        items=items, total=page.total, total_exact=page.total_exact, next_cursor=next_cursor
+    )
 
 
 @api_bp.post("/cables")

@@ -300,7 +300,15 @@ def _schemas() -> dict[str, Schema]:
         "CablePage": _obj(
             {
                 "items": {"type": "array", "items": _ref("CableSummary")},
-                "total": INTEGER,
+                "total": {
+                    **INTEGER,
+                    "description": "Matching cables; a lower bound when total_exact is false.",
+                },
+                "total_exact": {
+                    "type": "boolean",
+                    "description": "False when a query matched more cables than were counted "
+                    "(10,000): there are more than total.",
+                },
                 "next_cursor": _nullable(STRING),
             }
         ),
