@@ -90,3 +90,22 @@ def test_viewing_a_classified_cable_by_get_is_still_audited(
     ).one()
     assert (entry.actor_name, entry.object_id) == ("rosa", "09TEST2")
     assert audit.verify(session, session.info["audit_key"]).ok
+
+
+def test_a_writer_that_cannot_get_the_lock_fails_as_locked_after_the_busy_timeout(
+    app, session, monkeypatch
+):
+    # SQLite only in effect (PostgreSQL writers queue on row locks, not one database lock),
+    # but harmless there: the second writer simply proceeds.
+    monkeypatch.setattr("redactor.db.SQLITE_BUSY_TIMEOUT_MS", 200)
+    factory = app.extensions["redactor.sessions"]
+    with factory() as first, factory() as second:
+        first.execute(update(User).where(User.id == -1).values(display_name="x"))
+        if first.get_bind().dialect.name == "sqlite":
+            with pytest.raises(DBAPIError, match="locked"):
+                second.execute(update(User).where(User.id == -1).values(display_name="y"))
+            second.rollback()
+        first.rollback()
+        # The lock released, the waiting writer gets it.
+        second.execute(update(User).where(User.id == -1).values(display_name="y"))
+        second.commit()
