@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jinja2
 import pytest
 
 from redactor.redaction.spans import Span
@@ -12,9 +13,11 @@ from redactor.review.display import (
     Mark,
     build_preview,
     dropped_lines,
+    escape,
     has_invisible,
     preview_portion,
     segment_text,
+    segments_html,
 )
 
 
@@ -156,3 +159,49 @@ def test_preview_shows_invisible_characters_as_badges():
     pieces = preview_portion(text, 0, 3, build_preview(text, []))
     assert [p.text for p in pieces] == ["a", "[U+202E]", "b"]
     assert "\u202e" not in "".join(p.text for p in pieces)
+
+
+# --------------------------------------------------------------------------- segment markup
+
+# The template macro that wrote the segments before segments_html did (Jinja autoescaping):
+# segments_html must write exactly the same markup.
+SEGMENTS_MACRO = (
+    "{%- for s in items -%}"
+    '<span class="{{ s.css }}"{% if offsets %} data-start="{{ s.start }}"{% endif %}'
+    '{% if s.invisible %} data-cp="1" title="{{ s.title }}"{% endif %}'
+    "{% if s.redaction_ids %} data-redactions=\"{{ s.redaction_ids|join(' ') }}\"{% endif %}>"
+    "{{ s.text }}</span>"
+    "{%- endfor -%}"
+)
+HOSTILE = "<script>alert(1)</script> \"><img src=x onerror=alert('2')> &amp; </span>{{7*7}}"
+
+
+@pytest.mark.parametrize("offsets", [True, False])
+def test_segments_html_writes_what_the_autoescaping_template_wrote(offsets):
+    text = f"1. (C) {HOSTILE}\u202e XXXXXXXXXXXX \x07 end"
+    marks = [Mark(7, 20, 4, PENDING), Mark(15, 40, 9, APPROVED)]
+    run = text.index("XXXX")
+    segments = segment_text(text, 0, len(text), marks=marks, withheld=[(run, run + 12)])
+    template = jinja2.Environment(autoescape=True).from_string(SEGMENTS_MACRO)
+    assert segments_html(segments, offsets=offsets) == template.render(
+        items=segments, offsets=offsets
+    )
+
+
+def test_segments_html_escapes_text_and_titles():
+    html = segments_html(segment_text(HOSTILE, 0, len(HOSTILE)))
+    assert "<script>" not in html and "<img" not in html and "</span>{{" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&#34;&gt;&lt;img src=x onerror=alert(&#39;2&#39;)&gt; &amp;amp; &lt;/span&gt;" in html
+    assert html.count("<span") == html.count("</span>") == 1
+    assert escape("&<>\"'") == "&amp;&lt;&gt;&#34;&#39;"
+
+
+def test_segment_markup_goes_into_a_template_as_is_but_nothing_joined_to_it_does():
+    html = segments_html(segment_text("a<b", 0, 3))
+    render = jinja2.Environment(autoescape=True).from_string("{{ value }}").render
+    assert render(value=html) == '<span class="seg" data-start="0">a&lt;b</span>'
+    # Joined with plain text, it is plain text again: escaped, never trusted.
+    joined = html + "<i>"
+    assert not hasattr(joined, "__html__")
+    assert render(value=joined).startswith("&lt;span")

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from redactor.models import (
     AuditEntry,
@@ -26,6 +26,7 @@ from redactor.models import (
     RedactionStatus,
     Release,
 )
+from redactor.review import pages
 from redactor.review.display import INVISIBLE_RE
 from redactor.review.policy import Level, Role
 from tests.fixtures_accounts import find_csrf_token
@@ -162,6 +163,70 @@ def selection_offsets(segments: list[dict], needle: str) -> tuple[int, int]:
             start = seg["start"] + len(before)  # len of a str counts code points
             return start, start + len(needle)
     raise AssertionError(f"{needle!r} is in no segment")
+
+
+class Forms(HTMLParser):
+    """The POST forms of a page as a browser sees them: action, fields (name -> value, the
+    text of a textarea), required fields, and submit buttons (label, formaction, whether
+    they skip validation)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self._form: dict | None = None
+        self._textarea: str | None = None
+        self._button: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form" and attributes.get("method") == "post":
+            self._form = {"action": attributes["action"], "fields": {}, "required": set(),
+                          "buttons": []}
+            self.forms.append(self._form)
+        elif self._form is None:
+            return
+        elif tag in ("input", "textarea") and "name" in attributes:
+            self._form["fields"][attributes["name"]] = attributes.get("value", "")
+            if "required" in attributes:
+                self._form["required"].add(attributes["name"])
+            self._textarea = attributes["name"] if tag == "textarea" else None
+        elif tag == "button" and attributes.get("type") == "submit":
+            self._button = {"label": "", "formaction": attributes.get("formaction"),
+                            "novalidate": "formnovalidate" in attributes}
+            self._form["buttons"].append(self._button)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "button":
+            self._button = None
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._form["fields"][self._textarea] += data
+        if self._button is not None:
+            self._button["label"] += data.strip()
+
+
+def press(client, button: str, redaction_id: int, fill: dict | None = None):
+    """Submit, as a browser would, the form of the review page holding the button labelled
+    ``button`` of proposal ``redaction_id``, with ``fill`` typed into its fields. Returns
+    the response, or None when the browser would refuse (a required field left empty)."""
+    parser = Forms()
+    parser.feed(client.get(f"/cables/{REF}").get_data(as_text=True))
+    prefix = f"/redactions/{redaction_id}/"
+    found = [
+        (form, b) for form in parser.forms for b in form["buttons"]
+        if b["label"] == button and (b["formaction"] or form["action"]).startswith(prefix)
+    ]
+    assert len(found) == 1, (button, redaction_id, found)
+    form, pressed = found[0]
+    fields = {**form["fields"], **(fill or {})}
+    if not pressed["novalidate"] and any(not fields[name].strip() for name in form["required"]):
+        return None
+    return client.post(pressed["formaction"] or form["action"], data=fields)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -521,6 +586,35 @@ def test_a_missing_row_version_is_refused(session, cable, people):
     assert counts(session) == before
 
 
+def test_approve_and_reject_share_one_form_and_each_reaches_its_route(session, cable, people):
+    first = propose(session, people["rita"])
+    second = propose(session, people["rita"], needle="Tuesday", codes=["B5"])
+    page = people["anna"].get(f"/cables/{REF}").get_data(as_text=True)
+    assert page.count('data-action="approve"') == 2
+    # Approving skips the required reason; rejecting needs one.
+    response = press(people["anna"], "Approve", first.id)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"#redaction-{first.id}")
+    assert redaction(session, first.id).status == RedactionStatus.APPROVED
+    assert press(people["anna"], "Reject", second.id) is None
+    response = press(people["anna"], "Reject", second.id, {"reason": "public knowledge"})
+    assert response.status_code == 302
+    assert redaction(session, second.id).status == RedactionStatus.REJECTED
+    assert "anna rejected" in people["rita"].get(f"/cables/{REF}").get_data(as_text=True)
+
+
+def test_a_stale_page_form_gets_409_with_the_way_back(session, cable, people):
+    made = propose(session, people["rita"])
+    parser = Forms()
+    parser.feed(people["anna"].get(f"/cables/{REF}").get_data(as_text=True))
+    form = next(f for f in parser.forms if f["action"] == f"/redactions/{made.id}/approve")
+    edited = press(people["rita"], "Save changes", made.id, {"codes_text": "B7(C)"})
+    assert edited.status_code == 302
+    response = people["anna"].post(form["action"], data=form["fields"])
+    assert response.status_code == 409
+    assert f'href="/cables/{REF}#redaction-{made.id}"' in response.get_data(as_text=True)
+
+
 # --------------------------------------------------------------------------- proposer's own
 
 
@@ -571,6 +665,107 @@ def test_comments_form_a_thread_under_the_proposal(session, cable, people):
     response = post(people["aud"], f"/redactions/{made.id}/comments", {"body": "hi"})
     assert response.status_code == 403
     assert counts(session) == before
+
+
+def test_the_proposer_edits_withdraws_and_comments_through_the_page_forms(
+    session, cable, people
+):
+    made = propose(session, people["rita"])
+    start, end = span_of(session, "Minister Perez")
+    response = press(people["rita"], "Save changes", made.id, {
+        "start": str(start), "end": str(end), "codes_text": "B6 B7(C)", "rationale": "both",
+    })
+    assert response.status_code == 302
+    edited = redaction(session, made.id)
+    assert (edited.start, edited.end, edited.codes, edited.rationale) == (
+        start, end, ["B6", "B7(C)"], "both"
+    )
+    assert press(people["rita"], "Comment", made.id) is None  # the comment is required
+    response = press(people["rita"], "Comment", made.id, {"body": "Narrowed."})
+    assert response.status_code == 302
+    assert "Narrowed." in people["aud"].get(f"/cables/{REF}").get_data(as_text=True)
+    response = press(people["rita"], "Withdraw", made.id)
+    assert response.status_code == 302
+    assert redaction(session, made.id).status == RedactionStatus.WITHDRAWN
+
+
+@pytest.mark.parametrize("who", ["rita", "anna", "both", "aud"])
+def test_every_form_of_the_review_page_carries_the_csrf_token(session, cable, people, who):
+    propose(session, people["rick"])
+    propose(session, people["both"], needle="Tuesday", codes=["B5"])
+    page = people[who].get(f"/cables/{REF}").get_data(as_text=True)
+    parser = Forms()
+    parser.feed(page)
+    assert parser.forms  # at least the sign-out form
+    token = find_csrf_token(page)
+    for form in parser.forms:
+        assert form["fields"].get("csrf_token") == token, form["action"]
+
+
+def test_the_page_reads_a_fixed_number_of_statements_and_the_text_once(
+    app, session, cable, people
+):
+    engine = app.extensions["redactor.engine"]
+
+    def statements() -> list[str]:
+        seen: list[str] = []
+
+        def listen(_conn, _cursor, statement, *_args):
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            assert people["anna"].get(f"/cables/{REF}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        return seen
+
+    made = propose(session, people["rita"])
+    post(people["anna"], f"/redactions/{made.id}/comments", {"body": "Why?"})
+    one = statements()
+    for needle in ("Tuesday", "Ambassador", "press"):
+        propose(session, people["rita"], needle=needle)
+    many = statements()
+    assert len(many) == len(one)
+    # The version's text and parse were read when the page was first built, not again.
+    assert not any("cable_versions.text" in statement for statement in one + many)
+
+
+def test_a_new_version_of_the_cable_is_shown_at_once(session, make_cable, cable, people):
+    assert "Minister Perez" in people["rita"].get(f"/cables/{REF}").get_data(as_text=True)
+    make_cable(REF, "CONFIDENTIAL", body=BODY.replace("Perez", "Alvarez"),
+               subject="MEETING WITH MINISTER")
+    session.commit()
+    page = people["rita"].get(f"/cables/{REF}").get_data(as_text=True)
+    assert "Minister Alvarez" in page and "Perez" not in page and "version 2" in page
+
+
+def test_the_version_cache_is_bounded(session, make_cable, people, monkeypatch):
+    monkeypatch.setattr(pages, "VERSION_CACHE_ENTRIES", 2)
+    for n in range(4):
+        make_cable(f"09BOUND{n}", "CONFIDENTIAL", body=f"1. (C) Cable number {n}.")
+        session.commit()
+        page = people["rita"].get(f"/cables/09BOUND{n}").get_data(as_text=True)
+        assert f"Cable number {n}." in page
+    assert len(pages._VERSION_PAGES[session.get_bind()]) == 2
+    # An evicted version is read again.
+    assert "Cable number 0." in people["rita"].get("/cables/09BOUND0").get_data(as_text=True)
+
+
+def test_the_segment_markup_memo_is_bounded():
+    memo = pages._Memo(max_chars=10)
+    calls = []
+
+    def make(text):
+        calls.append(text)
+        return text
+
+    assert memo.get(("a",), lambda: make("12345")) == "12345"
+    assert memo.get(("a",), lambda: make("other")) == "12345"  # made once
+    memo.get(("b",), lambda: make("67890"))
+    memo.get(("c",), lambda: make("x"))  # past the bound: starts afresh
+    memo.get(("a",), lambda: make("12345"))
+    assert calls == ["12345", "67890", "x", "12345"]
 
 
 # --------------------------------------------------------------------------- portion review

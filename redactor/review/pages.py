@@ -11,28 +11,35 @@ user's clearance is never listed, counted or offered as a filter value, and its 
 :func:`redactor.cables.search.search_cables`, which applies the same clearance rule.
 
 The review page is built in two steps: :func:`load_review` reads what the page needs in a
-fixed number of queries (cable, version, portions, proposals with their decisions, comments,
-the users named, review marks, referenced cables), whatever the number of proposals; then
-the pure :mod:`redactor.review.display` cuts the text into segments. Templates receive plain
+fixed number of queries (version, proposals, decisions, comments, the users named, review
+marks, referenced cables), whatever the number of proposals; then the pure
+:mod:`redactor.review.display` cuts the text into segments and writes their markup. What
+depends only on the version (text, parse, portions, segment markup) is kept per process in
+a small bounded cache (:func:`version_page`): versions never change. Templates receive plain
 values and never query. :func:`load_review` and :func:`load_preview` also record the viewing
 of a classified cable (``cable.view``) in the caller's transaction.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+import weakref
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from redactor.cables.access import record_view, visible_cables
 from redactor.cables.search import SORTS, search_cables
+from redactor.errors import NotFound
 from redactor.models import (
     Cable,
     CableStatus,
+    CableVersion,
     Comment,
     Decision,
     DecisionKind,
@@ -68,6 +75,7 @@ STATUS_LABELS = {
     CableStatus.READY: "ready to release",
     CableStatus.RELEASED: "released",
 }
+STATUS_STEPS = tuple((s.value, STATUS_LABELS[s]) for s in CableStatus)
 SORT_LABELS = {
     "relevance": "Relevance (with a search)",
     "-created": "Newest first",
@@ -286,12 +294,15 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+_USER_NAMES = select(User.id, User.username, User.display_name).where(
+    User.id.in_(bindparam("ids", expanding=True))
+)
+
+
 def _user_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = session.execute(
-        select(User.id, User.username, User.display_name).where(User.id.in_(ids))
-    )
+    rows = session.execute(_USER_NAMES, {"ids": sorted(ids)})
     return {uid: display_name or username for uid, username, display_name in rows}
 
 
@@ -364,7 +375,7 @@ class ProposalView:
     row_version: int
     revision: int
     approvals: int
-    excerpt: tuple[display.Segment, ...]
+    excerpt_html: display.Html  # the first EXCERPT_CHARS of the text, without offsets
     excerpt_cut: bool
     decisions: tuple[DecisionView, ...]
     comments: tuple[CommentView, ...]
@@ -384,7 +395,7 @@ class WarningView:
 
 @dataclass
 class PortionView:
-    """One portion (or heading) of the cable with its segments and proposals."""
+    """One portion (or heading) of the cable with its text and proposals."""
 
     index: int
     kind: str
@@ -393,10 +404,10 @@ class PortionView:
     level: str | None
     start: int
     end: int
-    segments: tuple[display.Segment, ...]
+    text_html: display.Html  # its segments (see display.segments_html)
     reviewed_by: str | None
     proposals: list[ProposalView] = field(default_factory=list)
-    warnings: list[WarningView] = field(default_factory=list)
+    warnings: tuple[WarningView, ...] = ()
 
     @property
     def level_class(self) -> str:
@@ -429,7 +440,15 @@ class FieldView:
     label: str
     start: int
     end: int
-    segments: tuple[display.Segment, ...]
+    text_html: display.Html  # its segments (see display.segments_html)
+
+
+HEADER_FIELDS = (
+    ("subject", "Subject"),
+    ("tags", "Tags"),
+    ("references", "Ref"),
+    ("classified_by", "Classified By"),
+)
 
 
 def _pair(value: Any) -> tuple[int, int] | None:
@@ -453,6 +472,11 @@ def code_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
+#: The form's groups and statutes, built once (the catalogue is a constant).
+CODE_GROUPS = code_groups()
+B3_TAGS = tuple(B3_STATUTES)
+
+
 def _decl_passed(parsed: dict[str, Any], today: date) -> bool:
     raw = (parsed.get("decl") or {}).get("date")
     try:
@@ -461,39 +485,277 @@ def _decl_passed(parsed: dict[str, Any], today: date) -> bool:
         return False
 
 
+class PortionRow(NamedTuple):
+    """A stored portion (or heading) of a version."""
+
+    index: int
+    kind: str
+    number: str | None
+    marking: str | None
+    level: str | None
+    start: int
+    end: int
+
+
+class _Memo:
+    """Markup already made, by what it was made from; emptied when it would hold more than
+    ``max_chars`` characters (mark combinations accumulate as proposals change)."""
+
+    def __init__(self, max_chars: int) -> None:
+        self._items: dict[tuple[Any, ...], display.Html] = {}
+        self._chars = 0
+        self._max_chars = max_chars
+
+    def get(self, key: tuple[Any, ...], make: Callable[[], display.Html]) -> display.Html:
+        """The markup made for ``key``, made with ``make`` the first time."""
+        html = self._items.get(key)
+        if html is None:
+            html = make()
+            if self._chars + len(html) > self._max_chars:
+                self._items.clear()
+                self._chars = 0
+            self._items[key] = html
+            self._chars += len(html)
+        return html
+
+
+@dataclass(frozen=True)
+class VersionPage:
+    """What the review page shows of one cable version that never changes.
+
+    A version is immutable (a changed text is a new version), and so are its portions and
+    its parse; this is built from them once and shared by every page of the version (see
+    :func:`version_page`). Nothing here depends on the viewer or on the proposals. Treat
+    it as read-only, the dicts included.
+    """
+
+    id: int
+    number: int
+    sha256: str
+    text: str
+    header: dict[str, Any]  # banner, caveats, decl, classified_by of the parse
+    portions: tuple[PortionRow, ...]
+    fields: tuple[tuple[str, str, int, int], ...]  # key, label, start, end
+    withheld: tuple[tuple[int, int], ...]  # WikiLeaks runs
+    drops: tuple[tuple[int, int], ...]  # page-break lines left out of the display
+    warnings: dict[int | None, tuple[WarningView, ...]]  # by portion index; None: header
+    references: tuple[dict[str, Any], ...]  # label, text, cable_id of each REF
+    # Segment markup is a pure function of the version and what it is asked for: a page
+    # whose proposals did not change since the last view is served from here. Bounded to a
+    # few times the marked-up text.
+    made: _Memo = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "made", _Memo(max_chars=8 * len(self.text) + 100_000))
+
+    def area_html(self, start: int, end: int, marks: tuple[display.Mark, ...]) -> display.Html:
+        """The segments of ``text[start:end]`` (a portion or field) with ``marks``, the
+        proposals to highlight there (see :func:`redactor.review.display.segment_text`)."""
+        return self.made.get(("area", start, end, marks), lambda: display.segments_html(
+            display.segment_text(self.text, start, end, marks=marks, withheld=self.withheld,
+                                 drops=self.drops)
+        ))
+
+    def excerpt_html(self, start: int, end: int) -> display.Html:
+        """The segments of ``text[start:end]`` without offsets or highlights, for the head
+        of a proposal."""
+        return self.made.get(("excerpt", start, end), lambda: display.segments_html(
+            display.segment_text(self.text, start, end, withheld=self.withheld), offsets=False
+        ))
+
+
+def _build_version_page(
+    version_id: int, number: int, sha256: str, text: str, parsed: dict[str, Any],
+    portions: tuple[PortionRow, ...],
+) -> VersionPage:
+    withheld = tuple(p for p in (_pair(w) for w in parsed.get("withheld") or []) if p)
+    drops = tuple(
+        display.dropped_lines(
+            text, [p for p in (_pair(b) for b in parsed.get("page_breaks") or []) if p]
+        )
+    )
+    spans = parsed.get("spans") or {}
+    fields = tuple(
+        (key, label, *pair)
+        for key, label in HEADER_FIELDS
+        if (pair := _pair(spans.get(key)))
+    )
+    warnings: dict[int | None, list[WarningView]] = defaultdict(list)
+    for w in parsed.get("warnings") or []:
+        at = w.get("start")
+        home = next(
+            (p.index for p in portions if type(at) is int and p.start <= at <= p.end), None
+        )
+        warnings[home].append(WarningView(str(w.get("code", "")), str(w.get("message", ""))))
+    return VersionPage(
+        id=version_id,
+        number=number,
+        sha256=sha256,
+        text=text,
+        header={key: parsed.get(key) for key in ("banner", "caveats", "decl", "classified_by")},
+        portions=portions,
+        fields=fields,
+        withheld=withheld,
+        drops=drops,
+        warnings={home: tuple(views) for home, views in warnings.items()},
+        references=tuple(
+            {"label": ref.get("label"), "text": ref.get("text", ""),
+             "cable_id": ref.get("cable_id")}
+            for ref in parsed.get("references") or []
+        ),
+    )
+
+
+#: Built version pages, per database (the session's bind) and version id, least recently
+#: used first. Bounded in entries and in characters of text, so a run of huge cables cannot
+#: hold much memory; each process keeps its own.
+_VERSION_PAGES: weakref.WeakKeyDictionary[Any, OrderedDict[int, VersionPage]] = (
+    weakref.WeakKeyDictionary()
+)
+_VERSION_PAGES_LOCK = threading.Lock()
+VERSION_CACHE_ENTRIES = 32
+VERSION_CACHE_CHARS = 2_000_000
+
+
+class RedactionRow(NamedTuple):
+    """What the review page reads of a proposal."""
+
+    id: int
+    start: int
+    end: int
+    status: RedactionStatus
+    codes: list[str]
+    rationale: str
+    proposer_id: int
+    row_version: int
+    revision: int
+    portion_index: int | None
+
+
+class DecisionRow(NamedTuple):
+    """What the review page reads of a decision (all that ``valid_approvals`` needs)."""
+
+    redaction_id: int
+    approver_id: int
+    kind: DecisionKind
+    reason: str
+    void: bool
+    revision: int
+    start: int
+    end: int
+    codes: list[str]
+    created_at: datetime
+
+
+class CommentRow(NamedTuple):
+    """What the review page reads of a comment."""
+
+    redaction_id: int
+    author_id: int
+    body: str
+    created_at: datetime
+
+
+def _columns(model: Any, row: type[NamedTuple]) -> list[Any]:
+    return [getattr(model, name) for name in row._fields]
+
+
+# The review page's statements, built once: building a statement costs about as much as
+# running it on SQLite (SQLAlchemy caches the compiled SQL, not the statement objects).
+# Rows are read into named tuples: the page changes nothing, so it needs no ORM objects,
+# and a SQLAlchemy row is several times slower to read than a tuple.
+_VERSION_ROW = select(CableVersion.id, CableVersion.number, CableVersion.sha256).where(
+    CableVersion.cable_id == bindparam("cable"), CableVersion.number == bindparam("number")
+)
+_VERSION_TEXT = select(CableVersion.text, CableVersion.parsed).where(
+    CableVersion.id == bindparam("version")
+)
+_PORTIONS = (
+    select(*_columns(Portion, PortionRow))
+    .where(Portion.version_id == bindparam("version"))
+    .order_by(Portion.index)
+)
+_REDACTIONS = (
+    select(*_columns(Redaction, RedactionRow))
+    .where(Redaction.version_id == bindparam("version"))
+    .order_by(Redaction.start, Redaction.end, Redaction.id)
+)
+_DECISIONS = (
+    select(*_columns(Decision, DecisionRow))
+    .join(Redaction, Redaction.id == Decision.redaction_id)
+    .where(Redaction.version_id == bindparam("version"))
+    .order_by(Decision.id)
+)
+_COMMENTS = (
+    select(*_columns(Comment, CommentRow))
+    .join(Redaction, Redaction.id == Comment.redaction_id)
+    .where(Redaction.version_id == bindparam("version"))
+    .order_by(Comment.id)
+)
+_REVIEWERS = select(PortionReview.portion_index, PortionReview.reviewer_id).where(
+    PortionReview.version_id == bindparam("version")
+)
+
+
+def version_page(session: Session, cable: Cable) -> VersionPage:
+    """The :class:`VersionPage` of ``cable``'s current version; ``NotFound`` if none.
+
+    One small query (id, number, hash) per call; the text, the parse and the portions are
+    read only when the version is not cached yet. A cached entry is used only when its hash
+    matches the row's, so a reused row id can never show another text. No clearance check:
+    the caller has loaded ``cable`` for its actor.
+    """
+    row = session.execute(
+        _VERSION_ROW, {"cable": cable.id, "number": cable.current_version}
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no version {cable.current_version} of cable {cable.id}")
+    bind = session.get_bind()
+    with _VERSION_PAGES_LOCK:
+        cached = _VERSION_PAGES.get(bind, {}).get(row.id)
+    if cached is not None and cached.sha256 == row.sha256:
+        return cached
+    text, parsed = session.execute(_VERSION_TEXT, {"version": row.id}).one()
+    portions = tuple(PortionRow(*p) for p in session.execute(_PORTIONS, {"version": row.id}))
+    page = _build_version_page(row.id, row.number, row.sha256, text, parsed or {}, portions)
+    with _VERSION_PAGES_LOCK:
+        entries = _VERSION_PAGES.setdefault(bind, OrderedDict())
+        entries[row.id] = page
+        entries.move_to_end(row.id)
+        while len(entries) > 1 and (
+            len(entries) > VERSION_CACHE_ENTRIES
+            or sum(len(e.text) for e in entries.values()) > VERSION_CACHE_CHARS
+        ):
+            entries.popitem(last=False)
+    return page
+
+
 def load_review(
     session: Session, actor: User, cable: Cable, *, approvals_required: int, today: date
 ) -> dict[str, Any]:
     """Everything the review page of ``cable`` shows, for ``actor`` (already cleared).
 
-    A fixed number of queries: version, portions, proposals (+ decisions), comments, review
-    marks, user names, referenced cables. ``today`` decides whether the declassification
-    date has passed. Viewing a classified cable is recorded (``cable.view``); the caller
-    commits.
+    A fixed number of queries whatever the number of proposals: version (plus its text and
+    portions when not cached, see :func:`version_page`), proposals, decisions, comments,
+    review marks, user names, referenced cables. ``today`` decides whether the
+    declassification date has passed. Viewing a classified cable is recorded
+    (``cable.view``); the caller commits.
     """
-    version = review.version_of(session, cable)
-    text: str = version.text
-    parsed: dict[str, Any] = version.parsed or {}
-    portions = session.scalars(
-        select(Portion).where(Portion.version_id == version.id).order_by(Portion.index)
-    ).all()
-    redactions = review.redactions_for_cable(session, actor, cable)
-    ids = [r.id for r in redactions]
-    comments: dict[int, list[Comment]] = defaultdict(list)
-    if ids:
-        for note in session.scalars(
-            select(Comment).where(Comment.redaction_id.in_(ids)).order_by(Comment.id)
-        ):
-            comments[note.redaction_id].append(note)
-    reviews = {
-        row.portion_index: row
-        for row in session.scalars(
-            select(PortionReview).where(PortionReview.version_id == version.id)
-        )
-    }
-    people = {r.proposer_id for r in redactions} | {row.reviewer_id for row in reviews.values()}
-    people |= {d.approver_id for r in redactions for d in r.decisions}
-    people |= {n.author_id for notes in comments.values() for n in notes}
+    review.require_visible(actor, cable)
+    version = version_page(session, cable)
+    at_version = {"version": version.id}
+    redactions = [RedactionRow(*r) for r in session.execute(_REDACTIONS, at_version)]
+    decisions: dict[int, list[DecisionRow]] = defaultdict(list)
+    comments: dict[int, list[CommentRow]] = defaultdict(list)
+    if redactions:
+        for row in session.execute(_DECISIONS, at_version):
+            decisions[row.redaction_id].append(DecisionRow(*row))
+        for row in session.execute(_COMMENTS, at_version):
+            comments[row.redaction_id].append(CommentRow(*row))
+    reviewers = dict(session.execute(_REVIEWERS, at_version).all())
+    people = {r.proposer_id for r in redactions} | set(reviewers.values())
+    people |= {d.approver_id for rows in decisions.values() for d in rows}
+    people |= {n.author_id for rows in comments.values() for n in rows}
     names = _user_names(session, people)
 
     marks = [
@@ -501,19 +763,18 @@ def load_review(
         for r in redactions
         if r.status in (RedactionStatus.PENDING, RedactionStatus.APPROVED)
     ]
-    withheld = [p for p in (_pair(w) for w in parsed.get("withheld") or []) if p]
-    drops = display.dropped_lines(
-        text, [p for p in (_pair(b) for b in parsed.get("page_breaks") or []) if p]
-    )
 
-    def segments(start: int, end: int) -> tuple[display.Segment, ...]:
-        near = [m for m in marks if m.start < end and m.end > start]
-        return display.segment_text(text, start, end, marks=near, withheld=withheld, drops=drops)
+    def area_html(start: int, end: int) -> display.Html:
+        near = tuple(m for m in marks if m.start < end and m.end > start)
+        return version.area_html(start, end, near)
 
     roles = actor.roles
+    may_comment = can_comment(roles)
 
-    def proposal(r: Redaction) -> ProposalView:
-        valid = review.valid_approvals(r, list(r.decisions))
+    def proposal(r: RedactionRow) -> ProposalView:
+        mine = r.proposer_id == actor.id
+        pending = r.status == RedactionStatus.PENDING
+        valid = review.valid_approvals(r, decisions[r.id])
         cut = min(r.end, r.start + EXCERPT_CHARS)
         return ProposalView(
             id=r.id,
@@ -524,29 +785,28 @@ def load_review(
             label=" ".join(r.codes),
             rationale=r.rationale,
             proposer=names.get(r.proposer_id, "?"),
-            mine=r.proposer_id == actor.id,
+            mine=mine,
             row_version=r.row_version,
             revision=r.revision,
             approvals=len(valid),
-            excerpt=display.segment_text(text, r.start, cut, withheld=withheld),
+            excerpt_html=version.excerpt_html(r.start, cut),
             excerpt_cut=cut < r.end,
             decisions=tuple(
                 DecisionView(names.get(d.approver_id, "?"), d.kind.value, d.reason,
                              bool(d.void) or d.revision != r.revision, _when(d.created_at))
-                for d in r.decisions
+                for d in decisions[r.id]
             ),
             comments=tuple(
                 CommentView(names.get(n.author_id, "?"), n.body, _when(n.created_at))
                 for n in comments[r.id]
             ),
-            may_decide=r.status == RedactionStatus.PENDING
+            may_decide=pending
             and can_approve(actor.id, roles, r.proposer_id)
             and not any(d.approver_id == actor.id for d in valid),
             may_edit=r.status != RedactionStatus.WITHDRAWN
             and can_edit_proposal(actor.id, roles, r.proposer_id),
-            may_withdraw=r.status == RedactionStatus.PENDING
-            and can_withdraw(actor.id, roles, r.proposer_id),
-            may_comment=can_comment(roles),
+            may_withdraw=pending and can_withdraw(actor.id, roles, r.proposer_id),
+            may_comment=may_comment,
         )
 
     portion_views = [
@@ -558,12 +818,11 @@ def load_review(
             level=p.level,
             start=p.start,
             end=p.end,
-            segments=segments(p.start, p.end),
-            reviewed_by=(
-                names.get(reviews[p.index].reviewer_id, "?") if p.index in reviews else None
-            ),
+            text_html=area_html(p.start, p.end),
+            reviewed_by=names.get(reviewers[p.index], "?") if p.index in reviewers else None,
+            warnings=version.warnings.get(p.index, ()),
         )
-        for p in portions
+        for p in version.portions
     ]
     by_index = {p.index: p for p in portion_views}
     header_proposals = []
@@ -571,24 +830,11 @@ def load_review(
         target = by_index.get(r.portion_index) if r.portion_index is not None else None
         (target.proposals if target else header_proposals).append(proposal(r))
 
-    header_warnings = []
-    for w in parsed.get("warnings") or []:
-        view = WarningView(str(w.get("code", "")), str(w.get("message", "")))
-        at = w.get("start")
-        home = next(
-            (p for p in portion_views if type(at) is int and p.start <= at <= p.end), None
-        )
-        (home.warnings if home else header_warnings).append(view)
-
-    spans = parsed.get("spans") or {}
-    fields = []
-    for key, label in (("subject", "Subject"), ("tags", "Tags"), ("references", "Ref"),
-                       ("classified_by", "Classified By")):
-        pair = _pair(spans.get(key))
-        if pair:
-            fields.append(FieldView(key, label, pair[0], pair[1], segments(*pair)))
-
-    wanted = {ref.get("cable_id") for ref in parsed.get("references") or [] if ref.get("cable_id")}
+    fields = [
+        FieldView(key, label, start, end, area_html(start, end))
+        for key, label, start, end in version.fields
+    ]
+    wanted = {ref["cable_id"] for ref in version.references if ref["cable_id"]}
     known = set()
     if wanted:
         known = set(
@@ -599,13 +845,8 @@ def load_review(
             )
         )
     references = [
-        {
-            "label": ref.get("label"),
-            "text": ref.get("text", ""),
-            "cable_id": ref.get("cable_id"),
-            "known": ref.get("cable_id") in known and ref.get("cable_id") != cable.reference_id,
-        }
-        for ref in parsed.get("references") or []
+        {**ref, "known": ref["cable_id"] in known and ref["cable_id"] != cable.reference_id}
+        for ref in version.references
     ]
     unclassified_left = sum(
         1 for p in portion_views if p.level == "U" and p.reviewed_by is None
@@ -614,15 +855,15 @@ def load_review(
     return {
         "cable": _row(cable),
         "cable_status": CableStatus(cable.status).value,
-        "status_steps": [(s.value, STATUS_LABELS[s]) for s in CableStatus],
+        "status_steps": STATUS_STEPS,
         "version": version.number,
-        "parsed": parsed,
-        "decl_passed": _decl_passed(parsed, today),
+        "parsed": version.header,
+        "decl_passed": _decl_passed(version.header, today),
         "references": references,
         "fields": fields,
         "portions": portion_views,
         "header_proposals": header_proposals,
-        "header_warnings": header_warnings,
+        "header_warnings": version.warnings.get(None, ()),
         "reviewed_count": sum(1 for p in portion_views if p.reviewed_by),
         "unclassified_left": unclassified_left,
         "may_propose": can_propose(roles),
@@ -630,9 +871,9 @@ def load_review(
         "pending_count": sum(1 for r in redactions if r.status == RedactionStatus.PENDING),
         "approved_count": sum(1 for r in redactions if r.status == RedactionStatus.APPROVED),
         "approvals_required": approvals_required,
-        "code_groups": code_groups(),
-        "b3_statutes": list(B3_STATUTES),
-        "text_length": len(text),
+        "code_groups": CODE_GROUPS,
+        "b3_statutes": B3_TAGS,
+        "text_length": len(version.text),
     }
 
 
