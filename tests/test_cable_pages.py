@@ -132,3 +132,19 @@ def test_viewing_a_classified_cable_is_audited(client, session, add_cable, reade
 
 def test_home_redirects_to_the_cable_list(client):
     assert client.get("/").headers["Location"] == "/cables"
+
+
+def test_a_search_past_the_count_cap_says_more_than_and_pages_on(
+    client, add_cable, reader, monkeypatch
+):
+    monkeypatch.setattr("redactor.cables.search.COUNT_CAP", 3)
+    for number in range(1, 6):
+        add_cable(f"09WOMBAT{number}", "SECRET", body=f"1. (S) Wombat number {number}.")
+    monkeypatch.setattr("redactor.web.cables.PAGE_SIZE", 2)
+    first = client.get("/cables?q=wombat").get_data(as_text=True)
+    assert "More than 3 cables" in first and "<span>Page 1</span>" in first
+    assert 'rel="next"' in first
+    last = client.get("/cables?q=wombat&page=3").get_data(as_text=True)
+    assert last.count('href="/cables/09WOMBAT') == 1 and 'rel="next"' not in last
+    listed = client.get("/cables").get_data(as_text=True)  # no query: an exact count
+    assert "5 cables" in listed and "More than" not in listed

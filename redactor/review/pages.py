@@ -34,7 +34,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from redactor.cables.access import record_view, visible_cables
-from redactor.cables.search import SORTS, search_cables
+from redactor.cables.search import SORTS, SearchPage, search_cables, visible_origins
 from redactor.errors import NotFound
 from redactor.models import (
     Cable,
@@ -184,22 +184,12 @@ def _row(item: Any, snippet: tuple[tuple[str, bool], ...] = ()) -> CableRow:
     )
 
 
-def visible_origins(session: Session, actor: User) -> list[str]:
-    """The distinct origins of the cables ``actor`` may see, for the filter menu."""
-    visible_ids = visible_cables(actor).with_only_columns(Cable.id)
-    return list(
-        session.scalars(
-            select(Cable.origin).where(Cable.id.in_(visible_ids)).distinct().order_by(Cable.origin)
-        )
-    )
-
-
 def search_page(
     session: Session, actor: User, filters: CableFilters, *, page_size: int
-) -> tuple[list[CableRow], int]:
-    """One page of rows matching ``filters``, ``page_size`` rows a page (clearance applied
-    by the search service), and the total number of matches."""
-    page = search_cables(
+) -> SearchPage:
+    """One page of the cables matching ``filters``, ``page_size`` a page (clearance applied
+    by the search service)."""
+    return search_cables(
         session,
         actor,
         filters.query,
@@ -213,19 +203,22 @@ def search_page(
         created_to=filters.date_to,
         status=filters.status,
     )
-    return [_row(hit, hit.snippet) for hit in page.hits], page.total
 
 
 def list_model(
     session: Session, actor: User, filters: CableFilters, *, page_size: int
 ) -> dict[str, Any]:
     """The cable list for ``actor``: one page of rows matching ``filters``, the number of
-    pages, and the filter menus (only origins and levels within the actor's clearance)."""
-    rows, total = search_page(session, actor, filters, page_size=page_size)
+    pages (at least that many when ``total_exact`` is false: a search's count stops at
+    :data:`~redactor.cables.search.COUNT_CAP`), and the filter menus (only origins and
+    levels within the actor's clearance)."""
+    page = search_page(session, actor, filters, page_size=page_size)
     return {
-        "rows": rows,
-        "total": total,
-        "pages": max(1, -(-total // page_size)),
+        "rows": [_row(hit, hit.snippet) for hit in page.hits],
+        "total": page.total,
+        "total_exact": page.total_exact,
+        "has_next": page.has_next,
+        "pages": max(1, -(-page.total // page_size)),
         "filters": filters,
         "origins": visible_origins(session, actor),
         "levels": [level for level in Level if level <= actor.clearance],
