@@ -320,36 +320,51 @@ _MARK_I_RE = re.compile(_MARK_I)
 _NUMBER = r"(?P<num>\d{1,5}(?:\.\d{1,2}){0,2}|#)"
 # A numbered line: "1. (C)", "1.(C)", "1)", "  12.  (S/NF)", "1. Summary: (SBU)", and a
 # number glued to a dashed rule ("-------1.(U)").
+# The possessive quantifiers (*+, {3,}+) only rule out backtracking that cannot succeed:
+# what follows each of them starts with a character it does not take. A dashed rule line
+# would otherwise be given back one dash at a time, looking for a number after each.
 _NUM_BODY = (
-    rf"(?P<nrule>[-=]{{3,}}{_W}*)?{_NUMBER}{_W}*(?P<punct>[.)])(?=[\s(])(?!\.){_W}*"
+    rf"(?P<nrule>[-=]{{3,}}+{_W}*+)?{_NUMBER}{_W}*+(?P<punct>[.)])(?=[\s(])(?!\.){_W}*+"
     rf"(?:(?:(?i:summary|comment){_W}*:?{_W}*)?(?P<mark>{_MARK_I})|(?P<markish>{_MARKISH}))?"
 )
+# A dashed rule: three or more of "-=_*", at most one space between two of them, and one
+# space taken after the last. That is (?:[-=_*]{_W}?){3,}, written so that a run of dashes
+# is taken at once rather than one repetition of a group per character.
+_RULE_CHARS = rf"[-=_*](?:{_W}?[-=_*]){{2}}(?:[-=_*]++|{_W}(?=[-=_*]))*+{_W}?"
 _LINE_BODY = (
-    rf"{_W}*(?:{_NUM_BODY}"
+    rf"{_W}*+(?:{_NUM_BODY}"
     rf"|(?P<let>[A-Za-z])[.)]{_W}*(?P<lmark>{_MARK_U})(?=\s|$)"
     rf"|(?P<bmark>{_MARK_U})(?=\s|$)"
-    rf"|(?P<rule>(?:[-=_*]{_W}?){{3,}})(?={_W}*(?:\n|$)))"
+    rf"|(?P<rule>{_RULE_CHARS})(?={_W}*(?:\n|$)))"
 )
 # Scans look for line starts through the newline before them: a pattern that begins with a
 # literal lets the regex engine skip ahead in C instead of trying every position.
-_LINE_HEAD_RE = re.compile(_LINE_BODY)
+# With a "blank" group that never takes part, so that its groups are those of
+# _PORTION_SCAN_RE, in the same order.
+_LINE_HEAD_RE = re.compile(rf"{_LINE_BODY}(?P<blank>(?!))?")
 _NUM_LINE_RE = re.compile(rf"^{_W}*{_NUM_BODY}", re.M)
-_NUM_SCAN_RE = re.compile(rf"\n{_W}*{_NUM_BODY}")
+# The look-ahead (what a numbered line can start with) turns most lines away before the
+# optional rule group of _NUM_BODY is entered, which is costly to try at every line.
+_NUM_SCAN_RE = re.compile(rf"\n{_W}*+(?=[-=\d#]){_NUM_BODY}")
 # Paragraphs run together on one line (collapsed cables): "... End Summary. 2. (C) On ..."
 # Found by the dot (a literal lets the engine skip ahead); the number is read backwards.
 # The look-behind drops the dot of a number that starts its line ("\n2. (C)"), the usual
 # hit, which cannot be a number in running text; it comes after the dot so that the scan
-# still skips ahead to each dot in C.
-_NUM_MIDLINE_RE = re.compile(rf"\.(?<!\n\d\.)(?<!\n\d\d\.){_W}*(?P<mark>{_MARK_U})")
+# still skips ahead to each dot in C. Before it, the look-ahead for the opening parenthesis
+# of the marking turns away the dots of running text at once.
+_NUM_MIDLINE_RE = re.compile(
+    rf"\.(?={_W}*\()(?<!\n\d\.)(?<!\n\d\d\.){_W}*(?P<mark>{_MARK_U})"
+)
 _MIDLINE_AFTER = frozenset('.!?"”’)]:-')
 _LETTER_LINE_RE = re.compile(
     rf"^{_W}*(?P<num>[A-Za-z])[.)]{_W}*(?P<mark>{_MARK_U})(?=\s|$)", re.M
 )
-_BARE_MARK_RE = re.compile(rf"^{_W}*(?P<mark>{_MARK_U})(?=\s|$)", re.M)
 
 _RULE_RE = re.compile(rf"^{_W}*(?P<rule>(?:[-=_*]{_W}?){{3,}})(?={_W}*(?:\n|$)|\d)", re.M)
 # "SUMMARY -------" and "IBP DISCUSSES ... --------- ------": a title and its rule on one line.
-_DASHES_AT_EOL_RE = re.compile(rf"---+(?:{_W}+-+)*{_W}*(?=\n|$)")
+# Possessive: giving back a dash or a space can never reach the end of the line, so a long
+# rule that does not end its line fails at once instead of backtracking over every dash.
+_DASHES_AT_EOL_RE = re.compile(rf"---++(?:{_W}+-+)*+{_W}*+(?=\n|$)")
 # A short line that may be a heading standing alone ("SUMMARY", "Introduction and Comment").
 _SHORT_LINE_BODY = rf"{_W}*(?P<line>[A-Z][^\n]{{0,78}}[^\s.,;:\\]){_W}*"
 _SHORT_LINE_RE = re.compile(rf"{_SHORT_LINE_BODY}(?=\n{_W}*(?:\n|$)|$)")
@@ -357,7 +372,9 @@ _SHORT_LINE_RE = re.compile(rf"{_SHORT_LINE_BODY}(?=\n{_W}*(?:\n|$)|$)")
 # splitting the text into lines) finds two things at a newline:
 # * a line head (_LINE_BODY). The look-ahead is a cheap screen (the first character a line
 #   head can start with) that rejects most lines, which start with a word, before the full
-#   grammar is tried; it only ever admits more lines than the grammar does.
+#   grammar is tried; it only ever admits more lines than the grammar does. Before it, a
+#   negative look-ahead turns away at once the most common line of all, one that starts
+#   with a letter not followed by "." or ")": no line head or blank line starts so.
 # * a blank line ("blank" ends it) followed by a line that starts with a capital and is
 #   itself followed by a blank line (or the end): a possible standalone heading, checked
 #   with _SHORT_LINE_RE. That line is skipped with a possessive [^\n]*+, because the
@@ -365,8 +382,20 @@ _SHORT_LINE_RE = re.compile(rf"{_SHORT_LINE_BODY}(?=\n{_W}*(?:\n|$)|$)")
 #   costs more than the whole scan. The blank line is looked at, not consumed, so that its
 #   newline is still tried for a line head.
 _PORTION_SCAN_RE = re.compile(
-    rf"\n(?:(?={_W}*+(?:[-=\d#(_*]|[A-Za-z][.)])){_LINE_BODY}"
+    rf"\n(?![A-Za-z][^.)])(?:(?={_W}*+(?:[-=\d#(_*]|[A-Za-z][.)])){_LINE_BODY}"
     rf"|(?=(?P<blank>{_W}*\n){_W}*[A-Z][^\n]*+(?:\n{_W}*(?:\n|$)|$)))"
+)
+# The groups of a portion-scan match, in the order m.groups() gives them (the scan loop
+# unpacks them by position), and the numbers of those whose start it needs.
+_SCAN_GROUPS = (
+    "nrule", "num", "punct", "mark", "markish", "let", "lmark", "bmark", "rule", "blank"
+)
+if _SCAN_GROUPS != tuple(_PORTION_SCAN_RE.groupindex) or _SCAN_GROUPS != tuple(
+    _LINE_HEAD_RE.groupindex
+):
+    raise AssertionError("the portion-scan patterns no longer have the expected groups")
+_G_NRULE, _G_NUM, _G_LET, _G_BMARK, _G_RULE, _G_BLANK = (
+    _PORTION_SCAN_RE.groupindex[g] for g in ("nrule", "num", "let", "bmark", "rule", "blank")
 )
 _TITLE_WORDS = frozenset(
     "a an and the of to in on for with at by from or vs versus into over under about".split()
@@ -374,7 +403,12 @@ _TITLE_WORDS = frozenset(
 
 # "BRASILIA 00001300  002.3 OF 003": found by its digits, then the post name before them.
 # The page number is now and then pushed onto a line of its own.
-_PAGE_NUMBERS_RE = re.compile(rf"(?<!\d)\d{{8}}\s{{1,8}}\d{{3}}(?:\.\d)?{_W}+OF{_W}+\d{{3}}(?!\d)")
+# Found through the two leading zeros of the 8-digit serial: a pattern that begins with a
+# literal lets the engine skip ahead in C, and "00" is far rarer than the space before it
+# (which the look-behind then checks).
+_PAGE_NUMBERS_RE = re.compile(
+    rf"00(?<= 00)\d{{6}}\s{{1,8}}\d{{3}}(?:\.\d)?{_W}+OF{_W}+\d{{3}}(?!\d)"
+)
 _PAGE_POST_RE = re.compile(rf"(?<![A-Za-z0-9])[A-Z]+(?:{_W}[A-Z'\-]+){{0,3}}{_W}+$")
 _OLD_PAGE_RE = re.compile(rf"PAGE{_W}+\d{{2,3}}{_W}[^\n]*?\d{{6}}Z[^\n]*")
 _PAGE_BREAK_RE = re.compile(
@@ -412,8 +446,13 @@ _BANNER_CORE = (
 _BANNER_BODY = rf"(?:[^\n]*\t)?{_BANNER_CORE}"
 _BANNER_RE = re.compile(rf"^{_BANNER_BODY}", re.M)
 _BANNER_SCAN_RE = re.compile(rf"\n{_BANNER_BODY}")
-# Without the tab-separated prefix, for the usual region with no tab in it (much faster).
-_BANNER_SCAN_NOTAB_RE = re.compile(rf"\n{_BANNER_CORE}")
+# Without the tab-separated prefix, for the usual line or region with no tab in it (much
+# faster: the prefix is otherwise looked for by backtracking over the whole line). The
+# look-ahead is a cheap screen: the first character a banner can start with (any case, as
+# the letter-spaced forms are read in any case); most preamble lines fail it.
+_BANNER_SCREEN = rf"(?={_W}*(?:[\".]|(?i:[costu])))"
+_BANNER_NOTAB_RE = re.compile(rf"^{_BANNER_SCREEN}{_BANNER_CORE}", re.M)
+_BANNER_SCAN_NOTAB_RE = re.compile(rf"\n{_BANNER_SCREEN}{_BANNER_CORE}")
 _WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,"
 # What the first line of a body looks like (cable-format notes, section 2).
 _BANNERLOOK = (
@@ -451,7 +490,10 @@ _LABEL_KEYS = (
     ("lassified", 1), ("lassiied", 1),
 )
 _U_BEFORE_RE = re.compile(rf"\(U\){_W}*$")
+# The look-ahead is a cheap screen (the first letter of a caveat word, in any case) that
+# rejects most lines before the case-insensitive alternatives are tried one by one.
 _CAVEAT_LINE_RE = re.compile(
+    r"(?=[^\S\n]*(?i:[celns]))"
     r"(?i:[^\S\n]*(?:(?:SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS|STADIS|E F T O|EFTO"
     r"|SECRET|CONFIDENTIAL)[^\S\n]*)+)$"
 )
@@ -488,6 +530,7 @@ _REASON_TOKEN_RE = re.compile(
 _REF_LETTER_RE = re.compile(
     r"(?<![A-Za-z0-9.])(?:\((?P<l1>[A-Za-z])\)|(?P<l2>[A-Za-z])[.)])(?=\s|$)"
 )
+_REF_DUP_LABEL_RE = re.compile(r"(?:\(?([A-Za-z])\)|([A-Za-z])[.:])\s*")
 _REF_LEADING_RE = re.compile(
     r"^(?:(?:\(?[A-Z]\)|[A-Z][.:])\s*|REF(?:TEL)?S?(?:\s+[A-Z])?\s*:\s*)+"
 )
@@ -591,6 +634,14 @@ def _search_page_break(text: str, start: int, end: int) -> re.Match[str] | None:
     if text.find("OF", start, end) < 0 and text.find("PAGE", start, end) < 0:
         return None
     return _PAGE_BREAK_RE.search(text, start, end)
+
+
+def _match_banner(text: str, pos: int, end: int) -> re.Match[str] | None:
+    """``_BANNER_RE.match(text, pos, end)``, faster on a line without a tab."""
+    nl = text.find("\n", pos, end)
+    if text.find("\t", pos, end if nl < 0 else nl) < 0:
+        return _BANNER_NOTAB_RE.match(text, pos, end)
+    return _BANNER_RE.match(text, pos, end)
 
 
 def _join_lines(chunk: str) -> str:
@@ -737,7 +788,7 @@ class _Parser:
         m = _META_DATE_RE.fullmatch(f.value)
         if m:
             try:
-                return datetime(*(int(g) for g in m.groups()))
+                return datetime(*map(int, m.groups()))
             except ValueError:
                 pass
         self.warn("bad-date", f"{what} date is not YYYY-MM-DD HH:MM: {f.value[:40]!r}", f.start)
@@ -857,10 +908,10 @@ class _Parser:
         text = self.text
         out = []
         if start == 0 or text[start - 1] == "\n":
-            head = _BANNER_RE.match(text, start, end)
+            head = _match_banner(text, start, end)
             if head:
                 out.append(head)
-        scan = _BANNER_SCAN_RE if "\t" in text[start:end] else _BANNER_SCAN_NOTAB_RE
+        scan = _BANNER_SCAN_RE if text.find("\t", start, end) >= 0 else _BANNER_SCAN_NOTAB_RE
         out.extend(scan.finditer(text, start, end))
         return out
 
@@ -925,7 +976,7 @@ class _Parser:
             if (
                 _STOP_LINE_RE.match(text, pos)
                 or self.is_page_break_line(pos, le)
-                or _BANNER_RE.match(text, pos)
+                or _match_banner(text, pos, self.n)
                 or (kind != "ref" and _NUM_LINE_RE.match(text, pos))
             ):
                 break
@@ -1115,8 +1166,9 @@ class _Parser:
                     continue
             item = " ".join(_join_lines(text[ts2:e]).split())
             if label is not None:
-                dup = re.match(rf"(?:\(?{re.escape(label)}\)|{re.escape(label)}[.:])\s*", item)
-                if dup:
+                # The label written again: "A. A. 07 BAGHDAD 03668", "A) (A) PARAMARIBO 501".
+                dup = _REF_DUP_LABEL_RE.match(item)
+                if dup and (dup.group(1) or dup.group(2)) == label:
                     item = item[dup.end() :]
             out.append(Reference(label, item, self.cable_id(item, year), s, e))
         return tuple(out)
@@ -1145,24 +1197,20 @@ class _Parser:
     def scan_page_breaks(self, start: int, end: int) -> None:
         """Record page-break lines (and mid-line page breaks of collapsed cables)."""
         text = self.text
-        # Found through the leading zeros of their 8-digit serial (str.find is far faster
-        # than a regex that starts with digits), then confirmed there.
         last_end = start
-        pos = text.find(" 00", start, end)
-        while pos >= 0:
-            m = _PAGE_NUMBERS_RE.match(text, pos + 1, end)
-            pos = text.find(" 00", pos + 3, end)
-            if m and m.start() >= last_end:
+        for m in _PAGE_NUMBERS_RE.finditer(text, start, end):
+            # The space before the serial must be in the region too.
+            if m.start() > start and m.start() >= last_end:
                 post = _PAGE_POST_RE.search(text, max(start, m.start() - 40), m.start())
                 if post:
                     a, b = post.start(), m.end()
                     self.page_breaks.append(_text_field(text[a:b], a, b))
                     last_end = b
-        pos = text.find("PAGE", start, end)
-        while pos >= 0:
-            m = _OLD_PAGE_RE.match(text, pos, end)
+        # A match runs to the end of its line, so no other page header can start inside it.
+        for m in _OLD_PAGE_RE.finditer(text, start, end):
+            pos = m.start()
             ls = text.rfind("\n", start, pos) + 1
-            if m and _is_blank(text, max(ls, start), pos):
+            if _is_blank(text, max(ls, start), pos):
                 a, b = _strip_span(text, pos, m.end())
                 value = text[a:b]
                 # Old cables repeat the classification above each page header.
@@ -1178,7 +1226,6 @@ class _Parser:
                         a = _strip_span(text, prev_start, prev_end)[0]
                     break
                 self.page_breaks.append(_text_field(value, a, b))
-            pos = text.find("PAGE", pos + 4, end)
 
     def scan_withheld(self, start: int, end: int) -> tuple[TextField, ...]:
         """WikiLeaks' redaction runs: 4+ X (Latin or Cyrillic, either case).
@@ -1241,12 +1288,16 @@ class _Parser:
         text = self.text
         if start >= end:
             return ()
-        # Numbered starts: (position, number, match, group of the marking ("mark", "markish"
-        # or "" for none), the "." or ")" after the number; None for a number in running text).
-        nums: list[tuple[int, str, re.Match[str], str, str | None]] = []
-        # (position, 0 for a heading and 1 for a portion, heading end or -1, number, match
-        # holding the marking, its group): sorted on the first two, a heading comes first.
-        events: list[tuple[int, int, int, str | None, re.Match[str] | None, str]] = []
+        # A marking always ends the match that found it (the patterns end with the marking or
+        # with a look-ahead after it), so a start is kept as plain values: the raw marking and
+        # the end of the match, from which its span follows.
+        # Numbered starts: (position, number, raw marking or None, its end, whether it is an
+        # unknown one (markish), the "." or ")" after the number; None for a number in
+        # running text).
+        nums: list[tuple[int, str, str | None, int, bool, str | None]] = []
+        # (position, 0 for a heading and 1 for a portion, heading end or -1, number, raw
+        # marking, its end, unknown): sorted on the first two, a heading comes first.
+        events: list[tuple[int, int, int, str | None, str | None, int, bool]] = []
         rules: list[tuple[int, int]] = []
         scan_from = start - 1 if start > 0 and text[start - 1] == "\n" else start
         # Where a heading may stand alone between blank lines (see headings()).
@@ -1256,67 +1307,65 @@ class _Parser:
             first = _LINE_HEAD_RE.match(text, 0, end)
             if first is not None:
                 heads = chain((first,), heads)
+        # In a marked cable, an unmarked number written otherwise than the marked ones
+        # ("4)" among "3. (S/NF)") is a list inside a paragraph, not a portion: the style
+        # of each marked number is counted as the scan goes.
+        puncts: dict[str | None, int] = {}
         for m in heads:
-            # One call for all the groups: each Match method call costs about as much as
-            # a small regex match.
-            num, nrule, let, bmark, rule, mark, markish, punct, blank = m.group(
-                "num", "nrule", "let", "bmark", "rule", "mark", "markish", "punct", "blank"
-            )
+            # One call for all the groups, by position (see _SCAN_GROUPS): each Match method
+            # call costs about as much as a small regex match, and m.group() with names
+            # several times as much as m.groups().
+            nrule, num, punct, mark, markish, let, lmark, bmark, rule, blank = m.groups()
             if blank is not None:
                 if m.start() >= start:
-                    standalone.append(m.end("blank"))
+                    standalone.append(m.end(_G_BLANK))
             elif num is not None:
-                group = "mark" if mark else "markish" if markish else ""
-                nums.append((m.start("num"), num, m, group, punct))
+                if mark:
+                    nums.append((m.start(_G_NUM), num, mark, m.end(), False, punct))
+                    puncts[punct] = puncts.get(punct, 0) + 1
+                elif markish:
+                    nums.append((m.start(_G_NUM), num, markish, m.end(), True, punct))
+                else:
+                    nums.append((m.start(_G_NUM), num, None, 0, False, punct))
                 if nrule:
-                    rs = m.start("nrule")
+                    rs = m.start(_G_NRULE)
                     rules.append((rs, rs + len(nrule.rstrip())))
             elif let is not None:
-                events.append((m.start("let"), 1, -1, let, m, "lmark"))
+                events.append((m.start(_G_LET), 1, -1, let, lmark, m.end(), False))
             elif bmark is not None:
-                events.append((m.start("bmark"), 1, -1, None, m, "bmark"))
+                events.append((m.start(_G_BMARK), 1, -1, None, bmark, m.end(), False))
             else:
-                rs = m.start("rule")
+                rs = m.start(_G_RULE)
                 rules.append((rs, rs + len(rule.rstrip())))
-        # In a marked cable, an unmarked number written otherwise than the marked ones
-        # ("4)" among "3. (S/NF)") is a list inside a paragraph, not a portion.
-        puncts = [n[4] for n in nums if n[3] == "mark"]
-        # dict.fromkeys, not set: on a tie the first style written wins, whatever the hash seed.
-        main_punct = max(dict.fromkeys(puncts), key=puncts.count) if puncts else None
+        # On a tie the first style written wins (dicts keep insertion order).
+        main_punct = max(puncts, key=puncts.__getitem__) if puncts else None
+        unsorted = False
         for m in _NUM_MIDLINE_RE.finditer(text, start, end):
             mid = self.midline_number(m.start(), start)
             if mid is not None:
-                nums.append((mid[0], mid[1], m, "mark", None))
-        nums.sort(key=_FIRST)
+                nums.append((mid[0], mid[1], m.group("mark"), m.end(), False, None))
+                unsorted = True
+        if unsorted:
+            nums.sort(key=_FIRST)
         last_int: int | None = None
-        for pos, num, m, group, punct in nums:
-            is_int = num.isdigit()
-            if punct is None:
-                # A number in running text.
-                if not (is_int and last_int is not None and int(num) == last_int + 1):
-                    continue
-            elif not group:
-                if not is_int or not (last_int is None or int(num) == last_int + 1):
-                    continue
-                if main_punct is not None and punct != main_punct:
-                    continue
-            if is_int:
+        for pos, num, raw, raw_end, unknown, punct in nums:
+            if num.isdigit():
+                if punct is None:
+                    # A number in running text.
+                    if last_int is None or int(num) != last_int + 1:
+                        continue
+                elif raw is None:
+                    if last_int is not None and int(num) != last_int + 1:
+                        continue
+                    if main_punct is not None and punct != main_punct:
+                        continue
                 last_int = int(num)
-            events.append((pos, 1, -1, num, m, group or "mark"))
+            elif punct is None or raw is None:
+                continue
+            events.append((pos, 1, -1, num, raw, raw_end, unknown))
         for hs, he in self.headings(start, end, rules, standalone):
-            events.append((hs, 0, he, None, None, ""))
+            events.append((hs, 0, he, None, None, 0, False))
         events.sort(key=_FIRST_TWO)
-
-        # Drop starts that fall inside a heading's extent.
-        kept: list[tuple[int, int, int, str | None, re.Match[str] | None, str]] = []
-        heading_end = -1
-        for ev in events:
-            if ev[0] >= heading_end:
-                kept.append(ev)
-                if not ev[1]:
-                    heading_end = ev[2]
-        nexts = [ev[0] for ev in kept]
-        nexts.append(end)
 
         pb_starts = self._pb_starts = [p.start for p in self.page_breaks]
         pb_ends = [p.end for p in self.page_breaks]
@@ -1324,8 +1373,14 @@ class _Parser:
         def trim_end(s: int, e: int) -> int:
             """Pull ``e`` back over trailing whitespace and page-break lines."""
             while True:
-                while e > s and text[e - 1].isspace():
-                    e -= 1
+                # rstrip() on a short tail (computed in C) rather than a loop over
+                # characters; str.rstrip() strips exactly what str.isspace() accepts.
+                tail = text[max(s, e - 16) : e]
+                kept = len(tail.rstrip())
+                e -= len(tail) - kept
+                if not kept:
+                    while e > s and text[e - 1].isspace():
+                        e -= 1
                 if not pb_starts:
                     return e
                 i = bisect_right(pb_starts, e) - 1
@@ -1351,40 +1406,52 @@ class _Parser:
         checks: list[tuple[str, int, str]] = []
         gap_start = start
         any_marked = False
-        for i, (pos, is_portion, hend, num, m, group) in enumerate(kept):
-            if gap_start < pos:
+        # Each start runs to the next one; starts that fall inside a heading's extent are
+        # dropped.
+        heading_end = -1
+        pending: tuple[int, str | None, Marking | None] | None = None  # a portion's start
+        for pos, is_portion, hend, num, raw, raw_end, unknown in events:
+            if pos < heading_end:
+                continue
+            if pending is not None:
+                ps, pnum, pmark = pending
+                e = trim_end(ps, pos)
+                out.append(_paragraph(len(out), "portion", pnum, pmark, ps, max(e, ps + 1)))
+                pending = None
+            elif gap_start < pos:
                 # Text between the previous item and this one that belongs to no start.
                 gs, ge = _strip_span(text, gap_start, trim_end(gap_start, pos))
                 if ge > gs and not self.only_page_breaks(gs, ge):
                     out.append(_paragraph(len(out), "portion", None, None, gs, ge))
             if not is_portion:
                 out.append(_paragraph(len(out), "heading", None, None, pos, hend))
-                gap_start = hend
+                gap_start = heading_end = hend
                 continue
-            nxt = nexts[i + 1]
             marking = None
-            raw_mark = m.group(group) if m is not None else None
-            if raw_mark and group == "markish":
-                ms, me = m.span(group)
-                marking = _marking(raw_mark, None, (), ms, me)
-                self.warn("unknown-marking", f"unknown portion marking {raw_mark}", ms)
-            elif raw_mark:
-                ms, me = m.span(group)
-                marking, note = make_marking(raw_mark, ms, me)
+            if raw is None:
+                if num is not None and classified and num.isdigit():
+                    checks.append(("unmarked-portion", pos, num))
+            elif unknown:
+                ms = raw_end - len(raw)
+                marking = _marking(raw, None, (), ms, raw_end)
+                self.warn("unknown-marking", f"unknown portion marking {raw}", ms)
+            else:
+                marking, note = make_marking(raw, raw_end - len(raw), raw_end)
                 any_marked = True
                 if note:
-                    self.warn("nonstandard-marking", f"marking {raw_mark}: {note}", pos)
+                    self.warn("nonstandard-marking", f"marking {raw}: {note}", pos)
                 level = marking.level
                 if level is not None and rank_limit is not None and _RANK[level] > rank_limit:
-                    checks.append(("marking-above-classification", pos, raw_mark))
-            elif num is not None and classified and num.isdigit():
-                checks.append(("unmarked-portion", pos, num))
-            e = trim_end(pos, nxt)
-            out.append(_paragraph(len(out), "portion", num, marking, pos, max(e, pos + 1)))
-            gap_start = nxt
-        gs, ge = _strip_span(text, gap_start, trim_end(gap_start, end))
-        if ge > gs and not self.only_page_breaks(gs, ge):
-            out.append(_paragraph(len(out), "portion", None, None, gs, ge))
+                    checks.append(("marking-above-classification", pos, raw))
+            pending = (pos, num, marking)
+        if pending is not None:
+            ps, pnum, pmark = pending
+            e = trim_end(ps, end)
+            out.append(_paragraph(len(out), "portion", pnum, pmark, ps, max(e, ps + 1)))
+        else:
+            gs, ge = _strip_span(text, gap_start, trim_end(gap_start, end))
+            if ge > gs and not self.only_page_breaks(gs, ge):
+                out.append(_paragraph(len(out), "portion", None, None, gs, ge))
 
         for code, s, what in checks:
             if code == "marking-above-classification":
@@ -1453,11 +1520,16 @@ class _Parser:
                 return False
             pos = a
             while pos < b:
-                le = _line_end(text, pos, b)
+                le = text.find("\n", pos, b)
+                if le < 0:
+                    le = b
                 s2, e2 = _strip_span(text, pos, le)
                 if s2 >= e2 or e2 - s2 > 100 or text[e2 - 1] in ".,;":
                     return False
-                if _NUM_LINE_RE.match(text, pos, le) or _RULE_RE.match(text, pos, le):
+                # Numbered lines and rules start with a digit or a sign, never a letter.
+                if not text[s2].isalpha() and (
+                    _NUM_LINE_RE.match(text, pos, le) or _RULE_RE.match(text, pos, le)
+                ):
                     return False
                 pos = le + 1
             return True
@@ -1507,18 +1579,17 @@ class _Parser:
             floor = r_end
             i += 1
         # A title and its rule on one line.
-        pos = text.find("---", start, end)
-        while pos >= 0:
-            m = _DASHES_AT_EOL_RE.match(text, pos, end)
-            if m:
-                ls = max(text.rfind("\n", start, pos) + 1, start)
-                ts, te = _strip_span(text, ls, pos)
-                if ts < te and te - ts <= 100 and not any(c.islower() for c in text[ts:te]):
-                    if not _NUM_LINE_RE.match(text, ls, pos):
-                        out.append((ts, _strip_span(text, ts, m.end())[1]))
-                pos = text.find("---", m.end(), end)
-            else:
-                pos = text.find("---", pos + 3, end)
+        for m in _DASHES_AT_EOL_RE.finditer(text, start, end):
+            pos = m.start()
+            ls = text.rfind("\n", start, pos) + 1
+            if ls < start:
+                ls = start
+            if ls == pos:
+                continue  # a rule on its own line (the usual case)
+            ts, te = _strip_span(text, ls, pos)
+            if ts < te and te - ts <= 100 and not any(c.islower() for c in text[ts:te]):
+                if not _NUM_LINE_RE.match(text, ls, pos):
+                    out.append((ts, _strip_span(text, ts, m.end())[1]))
         # Short lines standing alone between blank lines.
         for ls in standalone:
             m = _SHORT_LINE_RE.match(text, ls, end)
@@ -1551,12 +1622,11 @@ class _Parser:
                 return
         if _CAVEAT_LINE_RE.fullmatch(line) or _TRAILER_RE.fullmatch(line):
             return
+        # The line starts with a capital: it cannot be a numbered or bare-marked portion,
+        # only a lettered one ("A. (C)").
         if (
-            _NUM_LINE_RE.match(text, m.start())
-            or _BARE_MARK_RE.match(text, m.start())
-            or _LETTER_LINE_RE.match(text, m.start())
-            or _search_page_break(text, s, e)
-        ):
+            text[s + 1 : s + 2] in (".", ")") and _LETTER_LINE_RE.match(text, m.start())
+        ) or _search_page_break(text, s, e):
             return
         out.append((s, e))
 
