@@ -9,13 +9,15 @@ from datetime import date
 import pikepdf
 import pypdf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pikepdf import Array, Dictionary, Name
 from sqlalchemy import func, select
 
 from redactor.models import AuditEntry, Release
+from redactor.release import render, writers
 from redactor.release import service as releases
-from redactor.release import writers
-from redactor.release.gate import check_artifacts, normalize
+from redactor.release.gate import check_artifacts, normalize, pdf_strings
 from redactor.release.render import render_release
 from tests.fixtures_accounts import find_csrf_token
 from tests.test_release_support import canary_cable, make_team, text_under_box_pdf
@@ -138,6 +140,75 @@ def test_an_unreferenced_compressed_stream_is_inflated_and_caught(doc, good_file
     assert ("x.pdf", "pdf streams") in checks(gate(doc, {"x.pdf": pdf}))
 
 
+def escaped_literal(data: bytes, draw_style) -> bytes:
+    """``data`` as a PDF literal string, each byte written in a style chosen by
+    ``draw_style(byte)``: as is, octal (1 to 3 digits when the next byte allows), named
+    escape, escaped delimiter, or preceded by a line continuation."""
+    out = bytearray(b"(")
+    for index, byte in enumerate(data):
+        following = data[index + 1 : index + 2]
+        style = draw_style(byte)
+        if style == "continuation":
+            out += b"\\\r\n" if byte % 2 else b"\\\n"
+            style = "octal"
+        if style == "octal" or byte in b"()\\\r":
+            digits = f"{byte:o}"
+            if following.isdigit():
+                digits = digits.zfill(3)  # a shorter escape would swallow the digit
+            out += b"\\" + digits.encode()
+        elif style == "named" and byte in b"\n\t\b\f":
+            out += b"\\" + {10: b"n", 9: b"t", 8: b"b", 12: b"f"}[byte]
+        else:
+            out.append(byte)
+    return bytes(out + b")")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=40), st.data())
+def test_literal_strings_are_unescaped_exactly(data, draw):
+    styles = st.sampled_from(["plain", "octal", "named", "continuation"])
+    data = b"x" + data  # no byte order mark: the string is read as PDFDocEncoding
+    literal = escaped_literal(data, lambda byte: draw.draw(styles))
+    texts = list(pdf_strings(b"BT " + literal + b" Tj ET"))
+    assert data.decode("latin-1") in texts
+
+
+def test_every_octal_escape_form_is_read():
+    for byte in range(256):
+        for digits in {f"{byte:o}", f"{byte:03o}"}:
+            assert list(pdf_strings(b"(\\" + digits.encode() + b")"))[0] == chr(byte)
+    # High-order overflow is ignored; a fourth digit is text; a lone backslash is dropped.
+    assert list(pdf_strings(b"(\\777)"))[0] == "\xff"
+    assert list(pdf_strings(b"(\\1014)"))[0] == "A4"
+    assert list(pdf_strings(b"(a\\qb)"))[0] == "aqb"
+
+
+def test_hidden_text_spelled_in_octal_escapes_in_a_content_stream_is_caught(doc, good_files):
+    # Every byte an octal escape and a line continuation half way: only an exact reading of
+    # the string shows the name.
+    escaped = b"".join(b"\\%03o" % byte for byte in SECRET.encode())
+    middle = len(escaped) // 2 // 4 * 4
+    body = zlib.compress(b"BT (" + escaped[:middle] + b"\\\n" + escaped[middle:] + b") Tj ET")
+    orphan = b"\n99 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(body)
+    pdf = good_files["C00000001.pdf"] + orphan + body + b"\nendstream\nendobj\n"
+    assert ("x.pdf", "pdf streams") in checks(gate(doc, {"x.pdf": pdf}))
+
+
+def test_visible_pieces_are_found_alike_in_a_short_and_a_long_visible_text(doc):
+    # The gate checks a hidden piece against the visible text in one of two ways, by its
+    # length; both must give the same answer.
+    filler = "\n".join(f"{n}. (U) Routine paragraph number {n} of the release." for n in range(800))
+    leak = {"x.txt": b"the minister met Wolfram; routine paragraph number 7"}
+    for visible in (doc.visible_text, doc.visible_text + filler):
+        for hidden, leaks in (
+            ("The minister", False),
+            ("minister Wolfram", True),
+            ("Routine paragraph number 7", len(visible) < len(filler)),
+        ):
+            findings = check_artifacts(leak, [hidden], visible, page_lines=[doc.page_line])
+            assert bool(findings) is leaks, (hidden, len(visible))
+
+
 def test_hidden_text_in_the_text_json_or_a_file_name_is_caught(doc, good_files):
     files = {
         "C00000001.txt": good_files["C00000001.txt"] + SECRET.encode(),
@@ -236,3 +307,19 @@ def test_leaky_row_double_really_puts_text_on_the_page(doc, monkeypatch):
     )
     text = pypdf.PdfReader(io.BytesIO(writers.write_pdf(doc))).pages[0].extract_text()
     assert "Wolfram Kestrel" in text
+
+
+def test_the_printed_rows_are_those_of_the_document_asked_about(doc):
+    # The PDF writer and the gate share the rows of the last document: another document,
+    # even an equal one, gets its own.
+    other = render_release(
+        TEXT.replace("Tuesday", "Friday"),
+        [(TEXT.index(SECRET), TEXT.index(SECRET) + len(SECRET), "B6")],
+        case_number="F-2015-00002",
+        doc_number="C00000002",
+        release_date=date(2015, 12, 31),
+    )
+    for document in (doc, other, other, doc):
+        assert writers.printed_rows(document) == render.wrap_lines(document, writers.COLUMNS)
+    assert "Friday" in releases.visible_forms(other)
+    assert "Friday" not in releases.visible_forms(doc)

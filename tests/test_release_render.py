@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from redactor.redaction.exemptions import CodeError
 from redactor.redaction.spans import SpanError
@@ -14,6 +16,7 @@ from redactor.release.render import (
     Excision,
     ReleaseNumberError,
     TextSegment,
+    cell_width,
     line_text,
     released_text,
     render_release,
@@ -247,6 +250,57 @@ def test_wrapping_keeps_indentation_of_the_first_row_and_expands_tabs():
 
 def test_an_empty_line_wraps_to_one_empty_row():
     assert wrap_line((), 10) == ((),)
+
+
+def row_width(row) -> int:
+    return sum(
+        s.width if isinstance(s, Excision) else sum(cell_width(c) for c in s.text) for s in row
+    )
+
+
+def test_wide_and_combining_characters_take_their_cells_when_wrapping():
+    # Two cells per ideograph, none for a combining accent: 4 ideographs fill 8 columns.
+    rows = wrap_line((TextSegment("漢字漢字 cafe\u0301 x"),), 8)
+    assert [line_text(r) for r in rows] == ["漢字漢字", "cafe\u0301 x"]
+    assert all(row_width(r) <= 8 for r in rows)
+
+
+_SEGMENTS = st.one_of(
+    st.builds(
+        TextSegment,
+        st.lists(
+            st.sampled_from(["a", "b", " ", "  ", "\t", "é", "e\u0301", "漢", "\u200b", "xyz"]),
+            max_size=12,
+        ).map("".join),
+    ),
+    st.builds(Excision, st.just(("B6",)), st.integers(1, 30)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SEGMENTS, max_size=6).map(tuple), st.integers(1, 30))
+def test_wrapping_keeps_every_character_and_fits_every_row(line, columns):
+    rows = wrap_line(line, columns)
+    assert rows, "at least one row"
+    for row in rows:
+        assert isinstance(row, tuple)
+        # Only a placeholder or a single character wider than the row may overflow it.
+        if row_width(row) > columns:
+            (wide,) = [s for s in row if row_width((s,))]
+            assert isinstance(wide, Excision) or row_width((wide,)) <= 2
+        # Adjacent texts are one segment; no segment is empty.
+        assert all(isinstance(s, Excision) or s.text for s in row)
+        kinds = [type(s) for s in row]
+        assert all(not (a is b is TextSegment) for a, b in zip(kinds, kinds[1:], strict=False))
+
+    # Breaks drop spaces only (tabs become spaces): the rest of the line is kept, in order.
+    def visible(segments):
+        return "".join(
+            s.placeholder if isinstance(s, Excision) else s.text.replace("\t", " ")
+            for s in segments
+        ).replace(" ", "")
+
+    assert "".join(visible(row) for row in rows) == visible(line)
 
 
 def test_invisible_characters_are_spelled_out_for_print():

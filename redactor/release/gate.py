@@ -128,17 +128,23 @@ def _windows(text: str) -> set[str]:
 
 
 def _needles(hidden_strings: Sequence[str], visible: str) -> list[_Needle]:
-    visible_windows = _windows(visible)
+    forms = [(number, normalize(hidden)) for number, hidden in enumerate(hidden_strings, 1)]
+    pieces = {piece for _, form in forms for piece in _windows(form)}
+    if len(pieces) * PIECE < len(visible) // 16:
+        # Few pieces against a long visible text: a substring search per piece is cheaper
+        # than the set of every window of the visible text (same answer).
+        visible_pieces = {piece for piece in pieces if piece in visible}
+    else:
+        visible_pieces = pieces & _windows(visible)
     needles: dict[tuple[int, str], _Needle] = {}
-    for number, hidden in enumerate(hidden_strings, start=1):
-        form = normalize(hidden)
+    for number, form in forms:
         if not form:
             continue
         if len(form) < PIECE:
             if form not in visible:
                 needles[(number, form)] = _Needle(number, form, True)
             continue
-        for piece in _windows(form) - visible_windows:
+        for piece in _windows(form) - visible_pieces:
             needles[(number, piece)] = _Needle(number, piece, False)
     return list(needles.values())
 
@@ -236,16 +242,35 @@ _XMP_CONTAINERS = frozenset({"Alt", "Bag", "Seq", "li", "Description"})
 _FORMAT_KEYS = frozenset({"/Creator", "/Producer", "/CreationDate", "/ModDate", "/Trapped", "/ID"})
 
 
-def _unescape(body: bytes) -> bytes:
-    def replace(match: re.Match[bytes]) -> bytes:
-        token = match.group(1)
-        if token[:1] in b"01234567" and token[:1] != b"":
-            return bytes([int(token, 8) & 0xFF])
-        if token in (b"\n", b"\r", b"\r\n"):
-            return b""  # a line continuation
-        return _ESCAPES.get(token, token)
+def _escape_value(token: bytes) -> bytes:
+    """What the escape ``\\`` + ``token`` stands for in a literal string."""
+    if token and token[0] in b"01234567":
+        return bytes([int(token, 8) & 0xFF])
+    if token in (b"\n", b"\r", b"\r\n"):
+        return b""  # a line continuation
+    return _ESCAPES.get(token, token)
 
-    return _ESCAPE_RE.sub(replace, body)
+
+#: Every token :data:`_ESCAPE_RE` can capture, with its value: computed once, so that
+#: unescaping a string is one split and dictionary lookups instead of a call per escape
+#: (content streams hold one octal escape per glyph byte).
+_ESCAPE_VALUES = {
+    token: _escape_value(token)
+    for token in (
+        *(bytes([byte]) for byte in range(256)),
+        *(f"{n:o}".zfill(width).encode() for width in (2, 3) for n in range(8**width)),
+        b"\r\n",
+    )
+}
+
+
+def _unescape(body: bytes) -> bytes:
+    """The bytes a literal string's body stands for (escapes and line continuations)."""
+    if b"\\" not in body:
+        return body
+    parts = _ESCAPE_RE.split(body)  # text, token, text, token, ..., text
+    parts[1::2] = [_ESCAPE_VALUES[token] for token in parts[1::2]]
+    return b"".join(parts)
 
 
 def _byte_texts(data: bytes) -> Iterator[str]:
@@ -346,13 +371,17 @@ def inflated_streams(data: bytes) -> list[bytes]:
     return split_streams(data)[1]
 
 
+#: Printable ASCII and the whitespace of text streams (what :func:`_is_binary` counts as text).
+_TEXT_BYTES = bytes(range(32, 127)) + b"\t\n\r\f"
+
+
 def _is_binary(stream: bytes) -> bool:
     """True for font programs, images and other data that is not PDF syntax or text: more
     than a tenth of its first 4 KB outside printable ASCII and whitespace."""
     sample = stream[:4096]
     if not sample:
         return False
-    odd = sum(1 for byte in sample if byte > 126 or (byte < 32 and byte not in b"\t\n\r\f"))
+    odd = len(sample.translate(None, _TEXT_BYTES))  # the bytes that are not text
     return odd * 10 > len(sample)
 
 

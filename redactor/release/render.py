@@ -44,7 +44,7 @@ import enum
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -431,14 +431,22 @@ def cell_width(char: str) -> int:
     return 1
 
 
-def _tokens(line: Line) -> list[Segment]:
-    out: list[Segment] = []
+_TOKEN_RE = re.compile(r" +|[^ ]+")
+
+
+def _tokens(line: Line) -> Iterator[str | Excision]:
+    """The excisions of ``line`` and its text as runs of spaces and runs of other characters."""
     for segment in line:
         if isinstance(segment, Excision):
-            out.append(segment)
+            yield segment
         else:
-            out.extend(TextSegment(t) for t in re.findall(r" +|[^ ]+", segment.text))
-    return out
+            yield from _TOKEN_RE.findall(segment.text)
+
+
+def _width(text: str) -> int:
+    # Every ASCII character is one cell wide (tabs are expanded before this is asked): the
+    # common case needs no look-up per character.
+    return len(text) if text.isascii() else sum(cell_width(c) for c in text)
 
 
 def wrap_line(line: Line, columns: int) -> tuple[Line, ...]:
@@ -450,35 +458,34 @@ def wrap_line(line: Line, columns: int) -> tuple[Line, ...]:
     """
     if columns < 1:
         raise ValueError("columns must be positive")
-    rows: list[list[Segment]] = []
+    rows: list[Line] = []
     row: list[Segment] = []
+    run: list[str] = []  # the text at the end of ``row``, one TextSegment once the row ends
     used = 0
 
-    def push(segment: Segment, width: int) -> None:
-        nonlocal used
-        if isinstance(segment, TextSegment) and row and isinstance(row[-1], TextSegment):
-            row[-1] = TextSegment(row[-1].text + segment.text)
-        else:
-            row.append(segment)
-        used += width
+    def end_run(strip: bool) -> None:
+        text = "".join(run)
+        if strip:
+            text = text.rstrip(" ")
+        if text:
+            row.append(TextSegment(text))
+        run.clear()
 
     def newline() -> None:
         nonlocal row, used
-        if row and isinstance(row[-1], TextSegment):
-            stripped = row[-1].text.rstrip(" ")
-            row[-1] = TextSegment(stripped)
-            if not stripped:
-                row.pop()
-        rows.append(row)
+        end_run(strip=True)  # the break swallows the spaces before it
+        rows.append(tuple(row))
         row, used = [], 0
 
     for token in _tokens(line):
         if isinstance(token, Excision):
             if used and used + token.width > columns:
                 newline()
-            push(token, token.width)
+            end_run(strip=False)
+            row.append(token)
+            used += token.width
             continue
-        piece = token.text
+        piece = token
         if "\t" in piece:
             expanded = []
             column = used
@@ -491,16 +498,18 @@ def wrap_line(line: Line, columns: int) -> tuple[Line, ...]:
                     expanded.append(char)
                     column += cell_width(char)
             piece = "".join(expanded)
-        width = sum(cell_width(c) for c in piece)
+        width = _width(piece)
         if piece.startswith(" ") and not piece.strip(" "):
             if used + width > columns:
                 if used:
                     newline()  # the break swallows the spaces
             elif used or not rows:
-                push(TextSegment(piece), width)
+                run.append(piece)
+                used += width
             continue
         if used + width <= columns:
-            push(TextSegment(piece), width)
+            run.append(piece)
+            used += width
             continue
         if used:
             newline()
@@ -508,16 +517,19 @@ def wrap_line(line: Line, columns: int) -> tuple[Line, ...]:
         for char in piece:
             w = cell_width(char)
             if chunk_width + w > columns and chunk:
-                push(TextSegment("".join(chunk)), chunk_width)
+                run.append("".join(chunk))
+                used += chunk_width
                 newline()
                 chunk, chunk_width = [], 0
             chunk.append(char)
             chunk_width += w
         if chunk:
-            push(TextSegment("".join(chunk)), chunk_width)
-    if row or not rows:
-        rows.append(row)
-    return tuple(tuple(r) for r in rows)
+            run.append("".join(chunk))
+            used += chunk_width
+    if row or run or not rows:
+        end_run(strip=False)
+        rows.append(tuple(row))
+    return tuple(rows)
 
 
 def show_invisible(text: str) -> str:

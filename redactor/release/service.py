@@ -66,6 +66,7 @@ from redactor.models import (
     User,
     utcnow,
 )
+from redactor.redaction.spans import Span
 from redactor.release import diff as diffs
 from redactor.release import render, writers
 from redactor.release.gate import GateFinding, check_artifacts
@@ -210,6 +211,18 @@ def build_document(
     Not clearance-checked (the caller has done that).
     """
     approved = approved_spans(session, cable, version, approvals_required=approvals_required)
+    return _build_document(session, version, approved, case_number, doc_number, release_date)
+
+
+def _build_document(
+    session: Session,
+    version: CableVersion,
+    approved: Sequence[tuple[Span, tuple[str, ...]]],
+    case_number: str,
+    doc_number: str,
+    release_date: date,
+) -> tuple[ReleasableDocument, list[str]]:
+    """:func:`build_document` from the approved spans already loaded."""
     redactions = [(span.start, span.end, codes) for span, codes in approved]
     doc = render.render_release(
         version.text,
@@ -245,7 +258,7 @@ def visible_forms(doc: ReleasableDocument) -> str:
     """Every form in which the release shows its text: the text file's (placeholders in
     brackets), and the printed rows of the PDF (invisible characters spelled out, each box
     showing its label)."""
-    rows = render.wrap_lines(doc, writers.COLUMNS)
+    rows = writers.printed_rows(doc)
     printed = "\n".join(
         "".join(s.text if isinstance(s, render.TextSegment) else s.label for s in row)
         for row in rows
@@ -378,14 +391,10 @@ def release_cable(
             raise InvalidInput(str(exc)) from exc
     doc_number = next_doc_number(session)
 
-    doc, hidden = build_document(
-        session,
-        cable,
-        version,
-        case_number=case_number,
-        doc_number=doc_number,
-        release_date=release_date,
-        approvals_required=approvals_required,
+    # Loaded once: nothing between here and the records below changes the redactions.
+    approved_list = approved_spans(session, cable, version, approvals_required=approvals_required)
+    doc, hidden = _build_document(
+        session, version, approved_list, case_number, doc_number, release_date
     )
     artifacts = write_artifacts(doc)
     findings = gate(doc, artifacts, hidden)
@@ -404,12 +413,7 @@ def release_cable(
         )
         raise ReleaseBlocked(findings)
 
-    approved = {
-        (span.start, span.end)
-        for span, _ in approved_spans(
-            session, cable, version, approvals_required=approvals_required
-        )
-    }
+    approved = {(span.start, span.end) for span, _ in approved_list}
     head = audit.chain_head_summary(session)
     released_at = utcnow()
     files = {

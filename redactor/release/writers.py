@@ -33,7 +33,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from redactor.release.render import Excision, ReleasableDocument, TextSegment, wrap_lines
+from redactor.release.render import (
+    Excision,
+    Line,
+    ReleasableDocument,
+    TextSegment,
+    wrap_lines,
+)
 from redactor.resources import resource_path
 
 #: Characters per printed row (US Letter, 0.75 in margins, 9 pt DejaVu Sans Mono).
@@ -46,6 +52,7 @@ JSON_MEDIA_TYPE = "application/json"
 
 _lock = threading.Lock()
 _compiler: Any = None
+_last_rows: tuple[ReleasableDocument, tuple[Line, ...]] | None = None
 
 
 class ReleaseWriteError(RuntimeError):
@@ -66,6 +73,22 @@ def _typst_compiler() -> Any:
     return _compiler
 
 
+def printed_rows(doc: ReleasableDocument) -> tuple[Line, ...]:
+    """The rows of the printed pages of ``doc``: :func:`wrap_lines` at :data:`COLUMNS`.
+
+    The PDF writer and the release gate's visible text both need them for the same document
+    in a row; the last answer is kept (the document is immutable, so the rows cannot go
+    stale) and given again for that very object.
+    """
+    global _last_rows
+    last = _last_rows
+    if last is not None and last[0] is doc:
+        return last[1]
+    rows = wrap_lines(doc, COLUMNS)
+    _last_rows = (doc, rows)
+    return rows
+
+
 def pdf_input(doc: ReleasableDocument) -> dict[str, Any]:
     """The JSON data the PDF template reads: stamp lines, placeholder width and rows.
 
@@ -74,7 +97,7 @@ def pdf_input(doc: ReleasableDocument) -> dict[str, Any]:
     """
     rows = [
         [s.text if isinstance(s, TextSegment) else [s.label] for s in row if _keep(s)]
-        for row in wrap_lines(doc, COLUMNS)
+        for row in printed_rows(doc)
     ]
     return {
         "doc_number": doc.doc_number,
