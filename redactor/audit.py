@@ -31,12 +31,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Select, String, and_, func, or_, select, text
+from sqlalchemy import Select, String, and_, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from redactor.db import allow_writes
@@ -273,6 +274,65 @@ def chain_head_summary(session: Session) -> dict[str, Any]:
     return {"seq": newest.seq, "mac": newest.mac}
 
 
+def _start_append(session: Session) -> tuple[bytes, dict[str, Any]]:
+    """The audit key and the chain's head, read under the chain lock: what every append
+    (:func:`record`, :func:`record_many`) starts with.
+
+    In a read-only session (a GET request) the read transaction is ended first and the
+    entries go in a write transaction (:func:`redactor.db.allow_writes`): reads that must
+    leave a trace, such as viewing a classified cable, are the only entries such requests
+    make."""
+    key = session.info.get("audit_key")
+    if not key:
+        raise AuditKeyError("the database session carries no audit key")
+    allow_writes(session)
+    _lock_chain(session)
+    return key, chain_head_summary(session)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+#: What one entry is about: ``(action, subject, data)``, the arguments of :func:`record`.
+EntrySpec = tuple[str, tuple[str, Any] | None, dict[str, Any] | None]
+
+
+def _chain_entries(
+    session: Session,
+    key: bytes,
+    actor: User | None,
+    specs: Iterable[EntrySpec],
+    previous: dict[str, Any],
+) -> Iterator[dict[str, Any]]:
+    """The column values of the entries for ``specs``, chained on from ``previous`` (the
+    head: seq and MAC). The one place an entry is built, for :func:`record` and
+    :func:`record_many` alike."""
+    seq, prev_mac = previous["seq"], previous["mac"]
+    actor_id = actor.id if actor is not None else None
+    actor_name = actor.username if actor is not None else ""
+    client_addr = session.info.get("client_addr", "") or ""
+    for action, subject, data in specs:
+        object_type, object_id = subject if subject is not None else ("", "")
+        seq += 1
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "at": _now(),
+            "actor_id": actor_id,
+            "actor_name": actor_name,
+            "action": action,
+            "object_type": object_type,
+            "object_id": "" if object_id is None else str(object_id),
+            "payload": canonical_json(data or {}),
+            "client_addr": client_addr,
+            "prev_mac": prev_mac,
+        }
+        # entry_body reads attributes, as it does from a stored row.
+        fields["mac"] = compute_mac(key, prev_mac, entry_body(SimpleNamespace(**fields)))
+        prev_mac = fields["mac"]
+        yield fields
+
+
 def record(
     session: Session,
     actor: User | None,
@@ -284,33 +344,32 @@ def record(
 
     ``data`` is the JSON payload (before/after, hashes...). Flushes, never commits: the entry
     lands with the caller's transaction. Raises ``AuditKeyError`` if the session has no key.
-    In a read-only session (a GET request) the read transaction is ended first and the entry
-    goes in a write transaction (:func:`redactor.db.allow_writes`): reads that must leave a
-    trace, such as viewing a classified cable, are the only entries such requests make.
     """
-    key = session.info.get("audit_key")
-    if not key:
-        raise AuditKeyError("the database session carries no audit key")
-    allow_writes(session)
-    _lock_chain(session)
-    previous = chain_head_summary(session)
-    object_type, object_id = subject if subject is not None else ("", "")
-    entry = AuditEntry(
-        seq=previous["seq"] + 1,
-        at=datetime.now(UTC),
-        actor_id=actor.id if actor is not None else None,
-        actor_name=actor.username if actor is not None else "",
-        action=action,
-        object_type=object_type,
-        object_id="" if object_id is None else str(object_id),
-        payload=canonical_json(data or {}),
-        client_addr=session.info.get("client_addr", "") or "",
-        prev_mac=previous["mac"],
-    )
-    entry.mac = compute_mac(key, entry.prev_mac, entry_body(entry))
+    key, previous = _start_append(session)
+    (fields,) = _chain_entries(session, key, actor, [(action, subject, data)], previous)
+    entry = AuditEntry(**fields)
     session.add(entry)
     session.flush()
     return entry
+
+
+def record_many(
+    session: Session, actor: User | None, specs: Iterable[EntrySpec]
+) -> dict[str, Any]:
+    """Append one entry per ``(action, subject, data)`` of ``specs``, in order, by ``actor``.
+
+    The entries (seq, prev_mac, mac, every field) are those that calling :func:`record` once
+    per spec would write, but they are inserted with one statement and no ORM objects: for
+    a batch that audits hundreds of actions at once. Flushes pending ORM changes first (as
+    reading the head does), never commits. Returns the new head, ``{"seq": ..., "mac": ...}``
+    (the old one if ``specs`` is empty). Raises ``AuditKeyError`` if the session has no key.
+    """
+    key, previous = _start_append(session)
+    rows = list(_chain_entries(session, key, actor, specs, previous))
+    if not rows:
+        return previous
+    session.execute(insert(AuditEntry.__table__), rows)
+    return {"seq": rows[-1]["seq"], "mac": rows[-1]["mac"]}
 
 
 # --------------------------------------------------------------------------------------------

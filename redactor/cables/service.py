@@ -4,7 +4,10 @@
 and never commits, so a file that fails leaves nothing behind and the caller decides when the
 work lands. :func:`import_batch` is the exception the architecture allows: it is a caller
 itself, committing every ``chunk_size`` files in a fresh session, so that 100,000 files keep
-memory flat and an interrupted run keeps what it finished (a second run is idempotent).
+memory flat and an interrupted run keeps what it finished (a second run is idempotent). It
+parses a chunk before its transaction and stores it with one statement per table and no
+savepoints; only a chunk the database refuses is stored again file by file, each in its
+savepoint, as :func:`import_cable` does. Both paths write the same rows and audit entries.
 
 Text enters the system only through :func:`~redactor.cables.parser.decode_cable_bytes`
 (strict UTF-8, line endings normalised); nothing is ever replaced silently. Sources
@@ -23,9 +26,9 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,6 +47,11 @@ REFERENCE_ID_RE = re.compile(r"[0-9]{2}[A-Z][A-Z0-9]{0,60}[0-9]")
 _NAME_MAX = 300  # CableVersion.source_name
 _CLASSIFICATION_MAX = 64  # Cable.classification
 _ORIGIN_MAX = 200  # Cable.origin
+
+# The tables, for plain Core statements: executemany, and no ORM bookkeeping.
+_CABLES = Cable.__table__
+_VERSIONS = CableVersion.__table__
+_PORTIONS = Portion.__table__
 
 
 class ImportStatus(enum.StrEnum):
@@ -191,6 +199,43 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A file that passed every check made without the database: ready to be stored."""
+
+    name: str
+    text: str
+    digest: str
+    reference_id: str
+    classification: str
+    level: Level
+    parsed: ParsedCable
+
+
+def _check(name: str, data: bytes, max_bytes: int) -> _Checked | ImportOutcome:
+    """Decode, check and parse the file ``name`` (already a :func:`display_name`): the file
+    ready to store, or its failed outcome. Touches no database."""
+    text, reason = _check_text(data, max_bytes)
+    if text is None:
+        return _failed(name, reason or "unreadable")
+    reference_id, reason = _reference_id(text)
+    if reference_id is None:
+        return _failed(name, reason or "no reference id")
+    parsed = parse_cable(text)
+    classification, level, reason = _classification(text, parsed)
+    if classification is None or level is None:
+        return _failed(name, reason, reference_id)
+    return _Checked(
+        name=name,
+        text=text,
+        digest=sha256_text(text),
+        reference_id=reference_id,
+        classification=classification,
+        level=level,
+        parsed=parsed,
+    )
+
+
 def import_cable(
     session: Session, actor: User | None, name: str, data: bytes, *, max_bytes: int
 ) -> ImportOutcome:
@@ -206,149 +251,220 @@ def import_cable(
     Writes inside a SAVEPOINT, so a failure leaves nothing half-written; audits
     ``cable.import`` or ``cable.new_version``; flushes, never commits.
     """
-    name = display_name(name)
-    text, reason = _check_text(data, max_bytes)
-    if text is None:
-        return _failed(name, reason or "unreadable")
-    reference_id, reason = _reference_id(text)
-    if reference_id is None:
-        return _failed(name, reason or "no reference id")
-    parsed = parse_cable(text)
-    classification, level, reason = _classification(text, parsed)
-    if classification is None or level is None:
-        return _failed(name, reason, reference_id)
+    checked = _check(display_name(name), data, max_bytes)
+    if isinstance(checked, ImportOutcome):
+        return checked
+    return _store_in_savepoint(session, actor, checked)
 
-    digest = sha256_text(text)
+
+def _store_in_savepoint(session: Session, actor: User | None, checked: _Checked) -> ImportOutcome:
+    """Store one checked file inside a SAVEPOINT: whole, or not at all and a failed outcome."""
     try:
         with session.begin_nested():
-            return _store(
-                session, actor, name, text, digest, reference_id, classification, level, parsed
-            )
+            (outcome,) = _store_files(session, actor, [checked])
+            return outcome
     except (IntegrityError, DataError) as exc:
         # A concurrent import of the same reference id, or a value the column refuses.
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc)
-        return _failed(name, f"the database refused it ({detail})", reference_id)
+        return _failed(checked.name, f"the database refused it ({detail})", checked.reference_id)
 
 
-def _store(
-    session: Session,
-    actor: User | None,
-    name: str,
-    text: str,
-    digest: str,
-    reference_id: str,
-    classification: str,
-    level: Level,
-    parsed: ParsedCable,
-) -> ImportOutcome:
-    # Plain SQL statements rather than ORM objects: an import builds nothing it reads back,
-    # and the unit of work was most of the time spent per file (see BENCHMARKS.md).
-    found = session.execute(
-        select(Cable.id, Cable.current_version, Cable.status)
-        .where(Cable.reference_id == reference_id)
-        .with_for_update()
-    ).one_or_none()
-    previous_id: int | None = None
-    if found is not None:
-        cable_id, current, previous_status = found
-        previous_id, previous_sha = session.execute(
-            select(CableVersion.id, CableVersion.sha256).where(
-                CableVersion.cable_id == cable_id, CableVersion.number == current
-            )
-        ).one()
-        if previous_sha == digest:
-            return ImportOutcome(
-                name=name, status=ImportStatus.UNCHANGED, reference_id=reference_id,
-                version=current,
-            )
-        number = current + 1
-    else:
-        number = 1
+@dataclass(frozen=True)
+class _Current:
+    """A known cable as the store holds it: its row and its current version's."""
 
-    metadata = {
-        "classification": classification,
-        "level": int(level),
+    cable_id: int
+    number: int
+    status: CableStatus
+    version_id: int
+    sha256: str
+
+
+def _current_versions(session: Session, reference_ids: list[str]) -> dict[str, _Current]:
+    """The known cables among ``reference_ids``, locked (on PostgreSQL) until commit."""
+    rows = session.execute(
+        select(
+            Cable.reference_id,
+            Cable.id,
+            Cable.current_version,
+            Cable.status,
+            CableVersion.id,
+            CableVersion.sha256,
+        )
+        .join(
+            CableVersion,
+            and_(CableVersion.cable_id == Cable.id, CableVersion.number == Cable.current_version),
+        )
+        .where(Cable.reference_id.in_(reference_ids))
+        .order_by(Cable.id)  # the same lock order in every importer
+        .with_for_update(of=Cable)
+    )
+    return {reference_id: _Current(*rest) for reference_id, *rest in rows}
+
+
+def _reopened(status: CableStatus) -> CableStatus:
+    """The status a cable takes with a new version of its text."""
+    # The new text has not been reviewed: the cable is back in review (its earlier releases
+    # stay on record), so it cannot be released on the old review's strength.
+    if status in (CableStatus.READY, CableStatus.RELEASED):
+        return CableStatus.IN_REVIEW
+    return status
+
+
+def _cable_values(checked: _Checked, number: int) -> dict[str, Any]:
+    """The columns of a cable that its current version (number ``number``) sets."""
+    parsed = checked.parsed
+    return {
+        "classification": checked.classification,
+        "level": int(checked.level),
         "origin": (parsed.origin.value.strip() if parsed.origin else "")[:_ORIGIN_MAX],
         "subject": parsed.subject.value if parsed.subject else "",
         "tags": " ".join(parsed.tags),
         "created": parsed.created,
         "current_version": number,
     }
-    status_change: dict[str, str] = {}
-    if found is not None and previous_status in (CableStatus.READY, CableStatus.RELEASED):
-        # The new text has not been reviewed: the cable is back in review (its earlier
-        # releases stay on record), so it cannot be released on the old review's strength.
-        metadata["status"] = CableStatus.IN_REVIEW
-        status_change = {"status_from": str(previous_status), "status_to": "in_review"}
-    if found is None:
-        cable_id = session.execute(
-            insert(Cable)
-            .values(reference_id=reference_id, row_version=1, **metadata)
-            .returning(Cable.id)
-        ).scalar_one()
-    else:
-        session.execute(
-            update(Cable)
-            .where(Cable.id == cable_id)
-            .values(row_version=Cable.row_version + 1, **metadata)
-            .execution_options(synchronize_session=False)
+
+
+def _portion_rows(checked: _Checked, version_id: int) -> Iterator[dict[str, Any]]:
+    for paragraph in checked.parsed.paragraphs:
+        yield {
+            "version_id": version_id,
+            "index": paragraph.index,
+            "kind": paragraph.kind,
+            "number": paragraph.number,
+            "marking": paragraph.marking.raw if paragraph.marking else None,
+            "level": paragraph.marking.level if paragraph.marking else None,
+            "start": paragraph.start,
+            "end": paragraph.end,
+        }
+
+
+def _audit_spec(
+    checked: _Checked, cable_id: int, number: int, known: _Current | None
+) -> audit.EntrySpec:
+    """The audit entry of a stored file; ``known`` is what it replaces (None: a new cable)."""
+    data: dict[str, Any] = {
+        "reference_id": checked.reference_id,
+        "version": number,
+        "sha256": checked.digest,
+        "source": checked.name,
+        "classification": checked.classification,
+    }
+    if known is not None and _reopened(known.status) != known.status:
+        data["status_from"] = str(known.status)
+        data["status_to"] = str(_reopened(known.status))
+    action = "cable.import" if known is None else "cable.new_version"
+    return action, ("cable", cable_id), data
+
+
+def _store_files(
+    session: Session, actor: User | None, files: list[_Checked]
+) -> list[ImportOutcome]:
+    """Store ``files`` (checked, each of a different reference id) and audit them, with one
+    statement per table; returns their outcomes, in order. Flushes, never commits; raises
+    what the database raises, after which the caller must roll back.
+
+    A file whose text is its cable's current version is ``unchanged`` (nothing written); a
+    changed text of a known cable is a ``new_version`` (older versions kept; a ready or
+    released cable goes back in review); anything else is a new cable. Core statements
+    rather than ORM objects: an import builds nothing it reads back, and the unit of work
+    was most of the time spent per file.
+    """
+    current = _current_versions(session, [checked.reference_id for checked in files])
+    outcomes: list[ImportOutcome] = []
+    writes: list[tuple[_Checked, int, _Current | None]] = []  # (file, number, replaces)
+    for checked in files:
+        known = current.get(checked.reference_id)
+        if known is None:
+            status, number = ImportStatus.IMPORTED, 1
+        elif known.sha256 == checked.digest:
+            status, number = ImportStatus.UNCHANGED, known.number
+        else:
+            status, number = ImportStatus.NEW_VERSION, known.number + 1
+        outcomes.append(
+            ImportOutcome(
+                name=checked.name,
+                status=status,
+                reference_id=checked.reference_id,
+                version=number,
+            )
         )
-        _expire_cached(session, Cable, cable_id)
-    version_id = session.execute(
-        insert(CableVersion)
-        .values(
+        if status is not ImportStatus.UNCHANGED:
+            writes.append((checked, number, known))
+    if not writes:
+        return outcomes
+
+    cable_ids = {
+        checked.reference_id: known.cable_id for checked, _, known in writes if known is not None
+    }
+    updates = [
+        {
+            "cable_id_": known.cable_id,
+            **_cable_values(checked, number),
+            "status": _reopened(known.status),
+        }
+        for checked, number, known in writes
+        if known is not None
+    ]
+    if updates:
+        session.execute(
+            update(_CABLES)
+            .where(_CABLES.c.id == bindparam("cable_id_"))
+            .values(row_version=_CABLES.c.row_version + 1),
+            updates,
+        )
+        for row in updates:
+            _expire_cached(session, Cable, row["cable_id_"])
+    new = [
+        {"reference_id": checked.reference_id, "row_version": 1, **_cable_values(checked, 1)}
+        for checked, _, known in writes
+        if known is None
+    ]
+    if new:
+        # Matched up by reference id, not by position: SQLite returns the rows of a
+        # many-row RETURNING in no documented order.
+        returned = session.execute(
+            insert(_CABLES).returning(_CABLES.c.reference_id, _CABLES.c.id), new
+        )
+        cable_ids.update(returned.all())
+    # One version per cable here, so the cable id tells which version row is which.
+    returned = session.execute(
+        insert(_VERSIONS).returning(_VERSIONS.c.cable_id, _VERSIONS.c.id),
+        [
+            {
+                "cable_id": cable_ids[checked.reference_id],
+                "number": number,
+                "text": checked.text,
+                "sha256": checked.digest,
+                "parsed": cable_to_dict(checked.parsed),
+                "source_name": checked.name,
+                "imported_by_id": actor.id if actor is not None else None,
+            }
+            for checked, number, _ in writes
+        ],
+    )
+    version_ids = dict(returned.all())  # by cable id
+    portions = [
+        row
+        for checked, _, _ in writes
+        for row in _portion_rows(checked, version_ids[cable_ids[checked.reference_id]])
+    ]
+    if portions:
+        session.execute(insert(_PORTIONS), portions)
+    specs: list[audit.EntrySpec] = []
+    for checked, number, known in writes:
+        cable_id = cable_ids[checked.reference_id]
+        search.index_version(
+            session,
             cable_id=cable_id,
-            number=number,
-            text=text,
-            sha256=digest,
-            parsed=cable_to_dict(parsed),
-            source_name=name,
-            imported_by_id=actor.id if actor is not None else None,
+            version_id=version_ids[cable_id],
+            text=checked.text,
+            previous_version_id=known.version_id if known is not None else None,
         )
-        .returning(CableVersion.id)
-    ).scalar_one()
-    if parsed.paragraphs:
-        # One executemany on the table (the ORM's bulk path splits rows by their None
-        # columns into many statements).
-        session.execute(
-            insert(Portion.__table__),
-            [
-                {
-                    "version_id": version_id,
-                    "index": paragraph.index,
-                    "kind": paragraph.kind,
-                    "number": paragraph.number,
-                    "marking": paragraph.marking.raw if paragraph.marking else None,
-                    "level": paragraph.marking.level if paragraph.marking else None,
-                    "start": paragraph.start,
-                    "end": paragraph.end,
-                }
-                for paragraph in parsed.paragraphs
-            ],
-        )
-    search.index_version(
-        session,
-        cable_id=cable_id,
-        version_id=version_id,
-        text=text,
-        previous_version_id=previous_id,
-    )
-    audit.record(
-        session,
-        actor,
-        "cable.new_version" if previous_id is not None else "cable.import",
-        subject=("cable", cable_id),
-        data={
-            "reference_id": reference_id,
-            "version": number,
-            "sha256": digest,
-            "source": name,
-            "classification": classification,
-            **status_change,
-        },
-    )
-    status = ImportStatus.NEW_VERSION if previous_id is not None else ImportStatus.IMPORTED
-    return ImportOutcome(name=name, status=status, reference_id=reference_id, version=number)
+        specs.append(_audit_spec(checked, cable_id, number, known))
+    # Last: the chain, which every writer appends to, stays locked for the shortest time.
+    audit.record_many(session, actor, specs)
+    return outcomes
 
 
 def _expire_cached(session: Session, model: type, ident: int) -> None:
@@ -491,12 +607,13 @@ def iter_upload_sources(files: Iterable[tuple[str, IO[bytes]]]) -> Iterator[Impo
 
 # --------------------------------------------------------------------------- batch
 
+#: A chunk is closed early once the texts it holds reach this many characters, so that a
+#: batch of large files keeps memory as flat as one of ordinary cables (6.6 kB on average).
+CHUNK_TEXT_BUDGET = 8_000_000
 
-def import_source(
-    session: Session, actor: User | None, source: ImportSource, *, max_bytes: int
-) -> ImportOutcome:
-    """Read ``source`` (at most ``max_bytes + 1`` bytes) and import it with
-    :func:`import_cable`; a source that cannot be read is a failed outcome."""
+
+def _read_and_check(source: ImportSource, max_bytes: int) -> _Checked | ImportOutcome:
+    """Read ``source`` (at most ``max_bytes + 1`` bytes) and :func:`_check` it."""
     name = display_name(source.name)
     if source.error is not None:
         return _failed(name, source.error)
@@ -509,7 +626,18 @@ def import_source(
         return _failed(name, f"cannot be read ({exc})")
     if len(data) > max_bytes:
         return _failed(name, f"too large (more than {max_bytes:,} bytes)")
-    return import_cable(session, actor, name, data, max_bytes=max_bytes)
+    return _check(name, data, max_bytes)
+
+
+def import_source(
+    session: Session, actor: User | None, source: ImportSource, *, max_bytes: int
+) -> ImportOutcome:
+    """Read ``source`` (at most ``max_bytes + 1`` bytes) and import it as
+    :func:`import_cable` does; a source that cannot be read is a failed outcome."""
+    checked = _read_and_check(source, max_bytes)
+    if isinstance(checked, ImportOutcome):
+        return checked
+    return _store_in_savepoint(session, actor, checked)
 
 
 def import_batch(
@@ -523,39 +651,98 @@ def import_batch(
 ) -> ImportSummary:
     """Import every source, committing every ``chunk_size`` files; returns the summary.
 
-    Each chunk has its own session, closed after its commit, so neither parsed cables nor
-    ORM objects pile up. ``progress(done, outcome)`` is called after each file. A database
-    error that is not about one file (the connection is lost...) rolls back the current
-    chunk and propagates; the chunks before it stay committed, and running the batch again
-    reports them ``unchanged``.
+    Outcomes are those of :func:`import_source` file by file, and so are the rows and audit
+    entries (in file order). Each chunk is read and parsed before its transaction begins,
+    then stored with one statement per table and committed in a fresh session, closed
+    afterwards, so neither parsed cables nor ORM objects pile up; a chunk also ends early
+    when its texts reach :data:`CHUNK_TEXT_BUDGET` characters. If the database refuses any
+    file of a chunk, the chunk is rolled back and stored again one file at a time, each in
+    a SAVEPOINT: the refused file is a failed outcome naming it, and the rest land.
+
+    ``progress(done, outcome)`` is called for each file, in order, once its chunk is
+    committed. A database error that is not about one file (the connection is lost...)
+    rolls back the current chunk and propagates; the chunks before it stay committed, and
+    running the batch again reports them ``unchanged``.
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
     summary = ImportSummary()
     done = 0
-    session: Session | None = None
-    actor: User | None = None
-    in_chunk = 0
-    try:
-        for source in sources:
-            if session is None:
-                session = session_factory()
-                actor = session.get(User, actor_id) if actor_id is not None else None
-                in_chunk = 0
-            outcome = import_source(session, actor, source, max_bytes=max_bytes)
+    for chunk in _chunks(sources, max_bytes, chunk_size):
+        # Committed before reporting, so a progress callback may read what is done.
+        for outcome in _import_chunk(session_factory, actor_id, chunk):
             summary.add(outcome)
             done += 1
-            in_chunk += 1
-            if in_chunk >= chunk_size:
-                # Commit before reporting, so a progress callback may read what is done.
-                session.commit()
-                session.close()
-                session = None
             if progress is not None:
                 progress(done, outcome)
-        if session is not None:
-            session.commit()
-    finally:
-        if session is not None:
-            session.close()
     return summary
+
+
+def _chunks(
+    sources: Iterable[ImportSource], max_bytes: int, chunk_size: int
+) -> Iterator[list[_Checked | ImportOutcome]]:
+    """The sources read and checked, in chunks of at most ``chunk_size``."""
+    chunk: list[_Checked | ImportOutcome] = []
+    chars = 0
+    for source in sources:
+        # Read now, before the next source: a zip member must be read while its archive is
+        # at it.
+        item = _read_and_check(source, max_bytes)
+        chunk.append(item)
+        if isinstance(item, _Checked):
+            chars += len(item.text)
+        if len(chunk) >= chunk_size or chars >= CHUNK_TEXT_BUDGET:
+            yield chunk
+            chunk, chars = [], 0
+    if chunk:
+        yield chunk
+
+
+def _import_chunk(
+    session_factory: sessionmaker[Session] | Callable[[], Session],
+    actor_id: int | None,
+    chunk: list[_Checked | ImportOutcome],
+) -> list[ImportOutcome]:
+    """Store the checked files of ``chunk`` in one transaction and commit it; returns the
+    outcome of every file of the chunk, in order."""
+    if all(isinstance(item, ImportOutcome) for item in chunk):
+        return cast(list[ImportOutcome], chunk)  # nothing for the database
+    with session_factory() as session:
+        actor = session.get(User, actor_id) if actor_id is not None else None
+        try:
+            outcomes = _store_chunk(session, actor, chunk)
+        except (IntegrityError, DataError):
+            # Some file the database refuses (a value a column does not take, a concurrent
+            # import of the same new reference id): nothing of the chunk is kept. Store it
+            # again file by file, each in a savepoint, to name that file and keep the others.
+            session.rollback()
+            outcomes = [
+                item
+                if isinstance(item, ImportOutcome)
+                else _store_in_savepoint(session, actor, item)
+                for item in chunk
+            ]
+        session.commit()
+    return outcomes
+
+
+def _store_chunk(
+    session: Session, actor: User | None, chunk: list[_Checked | ImportOutcome]
+) -> list[ImportOutcome]:
+    """Store the checked files of ``chunk`` without savepoints; raises what the database
+    raises (the caller rolls back). Returns every file's outcome, in order."""
+    stored: list[ImportOutcome] = []
+    group: dict[str, _Checked] = {}  # by reference id, in file order
+    for item in chunk:
+        if isinstance(item, ImportOutcome):
+            continue
+        if item.reference_id in group:
+            # The same cable twice in a chunk: the later file is compared with what the
+            # earlier one stores, so that one is stored first.
+            stored += _store_files(session, actor, list(group.values()))
+            group = {}
+        group[item.reference_id] = item
+    if group:
+        stored += _store_files(session, actor, list(group.values()))
+    results = iter(stored)
+    return [item if isinstance(item, ImportOutcome) else next(results) for item in chunk]
