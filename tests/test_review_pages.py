@@ -35,7 +35,7 @@ PAYLOADS = [
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',
     "</textarea><svg onload=alert(1)>",
-    "{{7*7}}",
+    "{{7*7191}}",
 ]
 
 BODY = (
@@ -909,5 +909,5 @@ def test_hostile_cable_text_renders_as_text_in_every_view(session, make_cable, p
         assert "<script>alert" not in page, name
         assert "<img src=x" not in page and "<svg onload" not in page, name
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, name
-        assert "{{7*7}}" in page, name
-        assert "49" not in _without_attributes_and_tokens(page), name
+        assert "{{7*7191}}" in page, name
+        assert "50337" not in _without_attributes_and_tokens(page), name
