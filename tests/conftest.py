@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,14 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 @pytest.fixture
 def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
     """The URL of a fresh, migrated, empty database for this test alone."""
+    with fresh_database(template_database, tmp_path / "redactor.sqlite3") as url:
+        yield url
+
+
+@contextmanager
+def fresh_database(template_database: str, sqlite_path: Path) -> Iterator[str]:
+    """A fresh, migrated, empty database made from the template, dropped on leaving: a copy
+    of the template file at ``sqlite_path``, or on PostgreSQL a database of a random name."""
     if POSTGRES_ADMIN_URL:
         name = f"redactor_test_{uuid.uuid4().hex[:12]}"
         admin = _postgres_admin_engine()
@@ -63,9 +72,8 @@ def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     else:
-        path = tmp_path / "redactor.sqlite3"
-        shutil.copyfile(template_database, path)
-        yield f"sqlite:///{path}"
+        shutil.copyfile(template_database, sqlite_path)
+        yield f"sqlite:///{sqlite_path}"
 
 
 @pytest.fixture

@@ -7,14 +7,11 @@ and the others still land. These tests hold the batch to the guarantees of that 
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from redactor import accounts, audit
@@ -24,7 +21,7 @@ from redactor.cables.service import ImportStatus, import_batch, iter_import_sour
 from redactor.db import make_engine, make_session_factory
 from redactor.models import AuditEntry, Cable, CableStatus, CableVersion, Portion
 from redactor.review.policy import Level, Role
-from tests.conftest import POSTGRES_ADMIN_URL, _postgres_admin_engine
+from tests.conftest import fresh_database
 from tests.fixtures_store import (
     BAD_CABLES_DIR,
     FIXTURE_CABLE_COUNT,
@@ -215,19 +212,8 @@ def test_a_chunk_closes_early_when_its_texts_reach_the_budget(
 @pytest.fixture
 def second_database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
     """Another fresh, migrated database, as the ``database_url`` fixture makes them."""
-    if POSTGRES_ADMIN_URL:
-        name = f"redactor_test_{uuid.uuid4().hex[:12]}"
-        admin = _postgres_admin_engine()
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    else:
-        path = tmp_path / "second.sqlite3"
-        shutil.copyfile(template_database, path)
-        yield f"sqlite:///{path}"
+    with fresh_database(template_database, tmp_path / "second.sqlite3") as url:
+        yield url
 
 
 def _snapshot(session) -> dict[str, list]:
