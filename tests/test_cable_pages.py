@@ -141,6 +141,7 @@ def test_a_search_past_the_count_cap_says_more_than_and_pages_on(
     for number in range(1, 6):
         add_cable(f"09WOMBAT{number}", "SECRET", body=f"1. (S) Wombat number {number}.")
     monkeypatch.setattr("redactor.web.cables.PAGE_SIZE", 2)
+    monkeypatch.setattr("redactor.web.cables.SEARCH_PAGE_SIZE", 2)
     first = client.get("/cables?q=wombat").get_data(as_text=True)
     assert "More than 3 cables" in first and "<span>Page 1</span>" in first
     assert 'rel="next"' in first
@@ -148,3 +149,12 @@ def test_a_search_past_the_count_cap_says_more_than_and_pages_on(
     assert last.count('href="/cables/09WOMBAT') == 1 and 'rel="next"' not in last
     listed = client.get("/cables").get_data(as_text=True)  # no query: an exact count
     assert "5 cables" in listed and "More than" not in listed
+
+
+def test_search_results_come_twenty_a_page_and_the_list_fifty(client, add_cable, reader):
+    for number in range(25):
+        add_cable(f"09NUMBAT{number}", "UNCLASSIFIED", body=f"1. (U) Numbat count {number}.")
+    found = client.get("/cables?q=numbat").get_data(as_text=True)
+    assert found.count('href="/cables/09NUMBAT') == 20 and "Page 1 of 2" in found
+    listed = client.get("/cables").get_data(as_text=True)
+    assert listed.count('href="/cables/09NUMBAT') == 25 and "Page 1 of" not in listed

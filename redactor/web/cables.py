@@ -29,7 +29,9 @@ from redactor.web.extensions import db_session
 
 cables_bp = Blueprint("cables", __name__)
 
+#: Rows a page of the cable list, and of search results (each with a snippet to build).
 PAGE_SIZE = 50
+SEARCH_PAGE_SIZE = 20
 
 
 def _actor() -> User:
@@ -60,9 +62,11 @@ def dashboard() -> Any:
 @cables_bp.route("/cables")
 @login_required
 def list_cables() -> Any:
-    """The cables the user is cleared for, searchable and filtered, ``PAGE_SIZE`` a page."""
+    """The cables the user is cleared for, searchable and filtered: ``PAGE_SIZE`` a page,
+    ``SEARCH_PAGE_SIZE`` for the results of a search."""
     filters = CableFilters.from_args(request.args)
-    model = list_model(db_session(), _actor(), filters, page_size=PAGE_SIZE)
+    page_size = SEARCH_PAGE_SIZE if filters.query.strip() else PAGE_SIZE
+    model = list_model(db_session(), _actor(), filters, page_size=page_size)
     return render_template("cables/list.html", **model)
 
 
