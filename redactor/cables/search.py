@@ -48,8 +48,9 @@ _SNIPPET_SCAN_CHARS = 200_000
 _SNIPPET_WORDS = 36
 _MAX_TERMS = 16
 MAX_LIMIT = 100
-#: A query's matches are counted up to this many when counting them exactly would mean
-#: visiting every match (filters, or a clearance below the top); the page says "more than".
+#: Results are counted up to this many when counting them exactly would mean visiting
+#: each (the list, or a search with filters or for a clearance below the top); the page
+#: then says "more than".
 COUNT_CAP = 10_000
 #: SQLite ranks the best ``4 x (offset + limit)`` matches (at least this many) first, and
 #: widens only if the filters leave too few of them.
@@ -356,7 +357,8 @@ def search_cables(
     )
     terms: tuple[Term, ...] = ()
     if not query.strip():
-        total, exact = _count(session, base), True
+        # Counting every visible cable is a scan of them all on PostgreSQL: capped too.
+        total, exact = _count_capped(session, base)
         cables = list(session.scalars(_order(base, sort, None).limit(limit).offset(offset)))
     else:
         terms = parse_query(query)

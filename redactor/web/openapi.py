@@ -306,7 +306,7 @@ def _schemas() -> dict[str, Schema]:
                 },
                 "total_exact": {
                     "type": "boolean",
-                    "description": "False when a query matched more cables than were counted "
+                    "description": "False when more cables matched than were counted "
                     "(10,000): there are more than total.",
                 },
                 "next_cursor": _nullable(STRING),
