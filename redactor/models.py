@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -196,6 +197,11 @@ class Cable(Base):
         CheckConstraint("level BETWEEN 0 AND 3", name="ck_cables_level"),
         # Serves the origin filter and the origin menu's loose index scan (search.py).
         Index("ix_cables_origin_level", "origin", "level"),
+        # The list's default order, newest first (search._order), on PostgreSQL: see
+        # migration 0007.
+        Index(
+            "ix_cables_newest_first", text("created DESC NULLS LAST"), text("id DESC")
+        ).ddl_if(dialect="postgresql"),
     )
 
 
