@@ -118,7 +118,7 @@ def _begin_session_transaction(
 ) -> None:
     if transaction.nested:
         return  # a savepoint inside a transaction already begun
-    read_only = bool(session.info.get(_READ_ONLY))
+    read_only = is_read_only(session)
     if connection.dialect.name == "sqlite":
         if connection.get_execution_options().get(_SESSION_BEGINS):
             _begin_sqlite(connection, read_only=read_only)
@@ -158,7 +158,7 @@ def allow_writes(session: Session) -> None:
     refuses them in it), and loaded objects stay usable since sessions do not expire them on
     commit. The next statement begins a write transaction (``BEGIN IMMEDIATE`` on SQLite).
     """
-    if not session.info.get(_READ_ONLY):
+    if not is_read_only(session):
         return
     session.info[_READ_ONLY] = False
     if session.in_transaction():

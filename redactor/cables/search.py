@@ -32,6 +32,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from redactor.cables.access import visible_cables
+from redactor.db import is_sqlite
 from redactor.models import Cable, CableStatus, CableVersion, User
 from redactor.review.policy import Level
 
@@ -187,7 +188,7 @@ def index_version(
     ``previous_version_id`` is the version it replaces, whose words leave the index. Called
     by the import service in its transaction; flushes nothing of its own.
     """
-    if session.get_bind().dialect.name == "sqlite":
+    if is_sqlite(session):
         if previous_version_id is not None:
             # An external-content FTS5 row is removed by giving back the values it indexed.
             session.execute(
@@ -368,7 +369,7 @@ def search_cables(
         unfiltered = actor.active and actor.clearance >= max(Level) and not any(
             (classification, level is not None, origin, tags, created_from, created_to, status)
         )
-        if session.get_bind().dialect.name == "sqlite":
+        if is_sqlite(session):
             matches = _fts5_match_count(session, terms)
             total, exact = (matches, True) if unfiltered else _count_capped(
                 session, _sqlite_match(base, terms)
@@ -442,12 +443,17 @@ def _count_capped(session: Session, query: Select) -> tuple[int, bool]:
     return (count, True) if count <= COUNT_CAP else (COUNT_CAP, False)
 
 
+def _fts5_matches(expression: str):
+    """The WHERE clause of an FTS5 query of ``expression`` (see :func:`_fts5_expression`)."""
+    return literal_column("cable_search").op("MATCH")(expression)
+
+
 def _fts5_match_count(session: Session, terms: tuple[Term, ...]) -> int:
     # The FTS5 table holds one row per cable (its current version): this counts cables.
     return session.scalar(
         select(func.count())
         .select_from(_sqlite_fts)
-        .where(literal_column("cable_search").op("MATCH")(_fts5_expression(terms)))
+        .where(_fts5_matches(_fts5_expression(terms)))
     )
 
 
@@ -459,7 +465,7 @@ def _sqlite_match(base: Select, terms: tuple[Term, ...]) -> Select:
     return (
         base.join(CableVersion, _current_version_of_cable())
         .join(_sqlite_fts, _sqlite_fts.c.rowid == CableVersion.id)
-        .where(literal_column("cable_search").op("MATCH")(_fts5_expression(terms)))
+        .where(_fts5_matches(_fts5_expression(terms)))
     )
 
 
@@ -480,7 +486,7 @@ def _sqlite_ranked(
     while True:
         best = (
             select(_sqlite_fts.c.rowid.label("version_id"), literal_column("rank").label("rank"))
-            .where(literal_column("cable_search").op("MATCH")(expression))
+            .where(_fts5_matches(expression))
             .order_by(literal_column("rank"), _sqlite_fts.c.rowid)
             .limit(candidates)
             .subquery("best")
@@ -511,10 +517,7 @@ def _current_texts(session: Session, cable_ids: list[int]) -> dict[int, str]:
         return {}
     rows = session.execute(
         select(CableVersion.cable_id, func.substr(CableVersion.text, 1, _SNIPPET_SCAN_CHARS))
-        .join(
-            Cable,
-            and_(Cable.id == CableVersion.cable_id, Cable.current_version == CableVersion.number),
-        )
+        .join(Cable, _current_version_of_cable())
         .where(Cable.id.in_(cable_ids))
     )
     return {cable_id: body for cable_id, body in rows}
