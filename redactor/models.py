@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -226,6 +227,12 @@ class CableVersion(Base):
     )
 
     __table_args__ = (UniqueConstraint("cable_id", "number", name="uq_cable_versions_number"),)
+
+
+
+def current_version_join():
+    """The join condition of a cable (``Cable``) and its current version (``CableVersion``)."""
+    return and_(CableVersion.cable_id == Cable.id, CableVersion.number == Cable.current_version)
 
 
 class Portion(Base):

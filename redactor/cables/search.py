@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import accumulate, islice
 
-from sqlalchemy import Select, and_, column, func, literal_column, select, table
+from sqlalchemy import Select, column, func, literal_column, select, table
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from redactor.cables.access import visible_cables
 from redactor.db import is_sqlite
-from redactor.models import Cable, CableStatus, CableVersion, User
+from redactor.models import Cable, CableStatus, CableVersion, User, current_version_join
 from redactor.review.policy import Level
 
 #: Letters and digits: the words the index and the query share.
@@ -457,13 +457,9 @@ def _fts5_match_count(session: Session, terms: tuple[Term, ...]) -> int:
     )
 
 
-def _current_version_of_cable():
-    return and_(CableVersion.cable_id == Cable.id, CableVersion.number == Cable.current_version)
-
-
 def _sqlite_match(base: Select, terms: tuple[Term, ...]) -> Select:
     return (
-        base.join(CableVersion, _current_version_of_cable())
+        base.join(CableVersion, current_version_join())
         .join(_sqlite_fts, _sqlite_fts.c.rowid == CableVersion.id)
         .where(_fts5_matches(_fts5_expression(terms)))
     )
@@ -492,7 +488,7 @@ def _sqlite_ranked(
             .subquery("best")
         )
         page = (
-            base.join(CableVersion, _current_version_of_cable())
+            base.join(CableVersion, current_version_join())
             .join(best, best.c.version_id == CableVersion.id)
             .order_by(best.c.rank, best.c.version_id)
             .limit(limit)
@@ -517,7 +513,7 @@ def _current_texts(session: Session, cable_ids: list[int]) -> dict[int, str]:
         return {}
     rows = session.execute(
         select(CableVersion.cable_id, func.substr(CableVersion.text, 1, _SNIPPET_SCAN_CHARS))
-        .join(Cable, _current_version_of_cable())
+        .join(Cable, current_version_join())
         .where(Cable.id.in_(cable_ids))
     )
     return {cable_id: body for cable_id, body in rows}

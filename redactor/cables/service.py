@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,7 +37,7 @@ from redactor.cables import search
 from redactor.cables.jsonview import cable_to_dict
 from redactor.cables.parser import Cable as ParsedCable
 from redactor.cables.parser import CableParseError, decode_cable_bytes, parse_cable
-from redactor.models import Cable, CableStatus, CableVersion, Portion, User
+from redactor.models import Cable, CableStatus, CableVersion, Portion, User, current_version_join
 from redactor.review.policy import Level
 
 #: Line 1 of a cable: two digits of year, then the originating post and a serial number
@@ -291,10 +291,7 @@ def _current_versions(session: Session, reference_ids: list[str]) -> dict[str, _
             CableVersion.id,
             CableVersion.sha256,
         )
-        .join(
-            CableVersion,
-            and_(CableVersion.cable_id == Cable.id, CableVersion.number == Cable.current_version),
-        )
+        .join(CableVersion, current_version_join())
         .where(Cable.reference_id.in_(reference_ids))
         .order_by(Cable.id)  # the same lock order in every importer
         .with_for_update(of=Cable)
