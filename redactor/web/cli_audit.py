@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,25 +23,7 @@ import click
 from sqlalchemy.orm import Session
 
 from redactor import audit
-from redactor.config import load_settings
-from redactor.db import make_engine, make_session_factory
-
-
-@contextmanager
-def _store() -> Iterator[tuple[dict[str, Any], Session]]:
-    """The settings and a session on the configured database (closed, engine disposed)."""
-    settings = load_settings()
-    engine = make_engine(settings["DATABASE_URL"])
-    try:
-        key = audit.load_audit_key(settings["INSTANCE"], settings["AUDIT_KEY"])
-        session = make_session_factory(engine, audit_key=key)()
-        session.info["client_addr"] = "cli"
-        try:
-            yield settings, session
-        finally:
-            session.close()
-    finally:
-        engine.dispose()
+from redactor.web.cli_db import open_store
 
 
 def _operator() -> str:
@@ -87,7 +67,7 @@ def verify_command(
     checkpoint_files: tuple[Path, ...], public_key: Path | None, no_instance_checkpoints: bool
 ) -> None:
     """Recompute the chain; print "ok: ..." or the first bad entry (exit status 1)."""
-    with _store() as (settings, session):
+    with open_store() as (settings, session):
         try:
             report = audit.verify_instance(
                 session,
@@ -121,7 +101,7 @@ def checkpoint_command(out_dir: Path | None) -> None:
     Copy the file (and INSTANCE/audit-signing.pub) somewhere the database's administrators
     cannot rewrite: it is what shows later that no entry was removed from the end.
     """
-    with _store() as (settings, session):
+    with open_store() as (settings, session):
         try:
             path = audit.write_checkpoint(session, settings["INSTANCE"], out_dir)
         except audit.AuditChainError as exc:
@@ -152,7 +132,7 @@ def checkpoint_command(out_dir: Path | None) -> None:
 def export_command(fmt: str, out_file: Path | None) -> None:
     """Export every entry, oldest first, with both MACs so the file can be rechecked."""
     writer = audit.EXPORT_WRITERS[fmt]
-    with _store() as (_settings, session):
+    with open_store() as (_settings, session):
         records = (audit.export_record(entry) for entry in audit.iter_entries(session))
         if out_file is None:
             count = writer(records, sys.stdout)

@@ -15,11 +15,9 @@ from pathlib import Path
 
 import click
 
-from redactor import audit
-from redactor.config import load_settings
-from redactor.db import make_engine, make_session_factory
 from redactor.errors import NotFound
 from redactor.release.service import export_package, latest_releases
+from redactor.web.cli_db import open_store
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -47,24 +45,14 @@ def _write_atomically(path: Path, data: bytes) -> None:
 @click.argument("reference_ids", nargs=-1)
 def export_package_command(out_path: Path, reference_ids: tuple[str, ...]) -> None:
     """Write the release package of REFERENCE_ID... (default: every released cable)."""
-    settings = load_settings()
-    engine = make_engine(settings["DATABASE_URL"])
-    try:
-        key = audit.load_audit_key(settings["INSTANCE"], settings["AUDIT_KEY"])
-        session = make_session_factory(engine, audit_key=key)()
-        session.info["client_addr"] = "cli"
+    with open_store() as (_settings, session):
         try:
-            try:
-                ids = latest_releases(session, list(reference_ids))
-            except NotFound as exc:
-                raise click.ClickException(str(exc)) from exc
-            if not ids:
-                raise click.ClickException("nothing has been released yet")
-            package = export_package(session, None, ids)
-            session.commit()
-        finally:
-            session.close()
-    finally:
-        engine.dispose()
+            ids = latest_releases(session, list(reference_ids))
+        except NotFound as exc:
+            raise click.ClickException(str(exc)) from exc
+        if not ids:
+            raise click.ClickException("nothing has been released yet")
+        package = export_package(session, None, ids)
+        session.commit()
     _write_atomically(out_path, package)
     click.echo(f"{out_path}: {len(ids)} release(s), {len(package)} bytes")
