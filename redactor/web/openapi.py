@@ -446,6 +446,20 @@ def _schemas() -> dict[str, Schema]:
     }
 
 
+def _redaction_change(operation_id: str, summary: str, request: str) -> dict[str, Any]:
+    """An operation on one proposal that takes a ``request`` body and answers the proposal."""
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "parameters": [REDACTION_ID],
+        "requestBody": _body(_ref(request)),
+        "responses": {
+            "200": _json(_ref("Redaction"), "The proposal."),
+            **_errors(403, 404, 409, 413, 422),
+        },
+    }
+
+
 def _paths() -> dict[str, Any]:
     cable_filters = [
         _query("q", _QUERY_TEXT, "Full-text search of the current text (words, \"phrases\", "
@@ -542,52 +556,32 @@ def _paths() -> dict[str, Any]:
             }
         },
         "/api/v1/redactions/{redaction_id}": {
-            "patch": {
-                "operationId": "editRedaction",
-                "summary": "Change span, codes or rationale of one's own proposal",
-                "parameters": [REDACTION_ID],
-                "requestBody": _body(_ref("EditRequest")),
-                "responses": {
-                    "200": _json(_ref("Redaction"), "The proposal."),
-                    **_errors(403, 404, 409, 413, 422),
-                },
-            }
+            "patch": _redaction_change(
+                "editRedaction",
+                "Change span, codes or rationale of one's own proposal",
+                "EditRequest",
+            )
         },
         "/api/v1/redactions/{redaction_id}/approve": {
-            "post": {
-                "operationId": "approveRedaction",
-                "summary": "Approve someone else's proposal (approvers)",
-                "parameters": [REDACTION_ID],
-                "requestBody": _body(_ref("DecisionRequest")),
-                "responses": {
-                    "200": _json(_ref("Redaction"), "The proposal."),
-                    **_errors(403, 404, 409, 413, 422),
-                },
-            }
+            "post": _redaction_change(
+                "approveRedaction",
+                "Approve someone else's proposal (approvers)",
+                "DecisionRequest",
+            )
         },
         "/api/v1/redactions/{redaction_id}/reject": {
-            "post": {
-                "operationId": "rejectRedaction",
-                "summary": "Reject someone else's proposal, saying why (approvers)",
-                "parameters": [REDACTION_ID],
-                "requestBody": _body(_ref("RejectRequest")),
-                "responses": {
-                    "200": _json(_ref("Redaction"), "The proposal."),
-                    **_errors(403, 404, 409, 413, 422),
-                },
-            }
+            "post": _redaction_change(
+                "rejectRedaction",
+                "Reject someone else's proposal, saying why (approvers)",
+                "RejectRequest",
+            )
         },
         "/api/v1/redactions/{redaction_id}/withdraw": {
-            "post": {
-                "operationId": "withdrawRedaction",
-                "summary": "Withdraw one's own pending proposal",
-                "parameters": [REDACTION_ID],
-                "requestBody": _body(_ref("DecisionRequest")),
-                "responses": {
-                    "200": _json(_ref("Redaction"), "The proposal."),
-                    **_errors(403, 404, 409, 413, 422),
-                },
-            }
+            "post": _redaction_change(
+                "withdrawRedaction",
+                "Withdraw one's own pending proposal",
+                "DecisionRequest",
+            )
         },
         "/api/v1/redactions/{redaction_id}/comments": {
             "get": {
