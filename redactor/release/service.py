@@ -50,7 +50,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from redactor import audit
 from redactor.errors import DomainError, IllegalTransition, InvalidInput, NotFound, NotPermitted
@@ -74,6 +74,7 @@ from redactor.release.render import Disposition, ReleasableDocument, ReleaseNumb
 from redactor.review import states
 from redactor.review.policy import can_release
 from redactor.review.service import (
+    approved_redactions,
     approved_spans,
     flush,
     lock_cable,
@@ -273,32 +274,22 @@ def _user(user: User | None) -> dict[str, Any] | None:
 
 
 def _redaction_records(
-    session: Session,
-    version: CableVersion,
-    doc: ReleasableDocument,
-    approved: set[tuple[int, int]],
-    approvals_required: int,
+    session: Session, approved: Sequence[Redaction], doc: ReleasableDocument
 ) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(Redaction)
-        .where(Redaction.version_id == version.id, Redaction.status == RedactionStatus.APPROVED)
-        .options(selectinload(Redaction.decisions), selectinload(Redaction.proposer))
-        .order_by(Redaction.start, Redaction.end, Redaction.id)
-    ).all()
+    """The release record's account of the ``approved`` redactions (as
+    :func:`approved_redactions` returns them): who proposed and approved each, and the
+    excision of ``doc`` it falls in."""
     # Excision numbers follow text order; the merged spans are recomputed from the rows.
     merged: list[tuple[int, int]] = []
-    for row in rows:
-        if (row.start, row.end) not in approved:
-            continue
+    for row in approved:
         if merged and row.start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], row.end))
         else:
             merged.append((row.start, row.end))
+    proposer_ids = {r.proposer_id for r in approved}
+    proposers = {u.id: u for u in session.scalars(select(User).where(User.id.in_(proposer_ids)))}
     records = []
-    for row in rows:
-        approvals = valid_approvals(row, list(row.decisions))
-        if (row.start, row.end) not in approved or len(approvals) < approvals_required:
-            continue
+    for row in approved:
         excision = next(i for i, (a, b) in enumerate(merged, 1) if a <= row.start < b)
         records.append(
             {
@@ -306,7 +297,7 @@ def _redaction_records(
                 "codes": list(row.codes),
                 "revision": row.revision,
                 "excision": excision,
-                "proposer": _user(row.proposer),
+                "proposer": _user(proposers[row.proposer_id]),
                 "proposed_at": _iso(row.created_at),
                 "approvals": [
                     {
@@ -314,7 +305,7 @@ def _redaction_records(
                         "approver": _user(d.approver),
                         "at": _iso(d.created_at),
                     }
-                    for d in approvals
+                    for d in valid_approvals(row, list(row.decisions))
                 ],
             }
         )
@@ -392,7 +383,10 @@ def release_cable(
     doc_number = next_doc_number(session)
 
     # Loaded once: nothing between here and the records below changes the redactions.
-    approved_list = approved_spans(session, cable, version, approvals_required=approvals_required)
+    approved_rows = approved_redactions(
+        session, cable, version, approvals_required=approvals_required
+    )
+    approved_list = [(Span(r.start, r.end), tuple(r.codes)) for r in approved_rows]
     doc, hidden = _build_document(
         session, version, approved_list, case_number, doc_number, release_date
     )
@@ -440,7 +434,7 @@ def release_cable(
         "codes": list(doc.codes),
         "released_by": _user(actor),
         "released_at": _iso(released_at),
-        "redactions": _redaction_records(session, version, doc, approved, approvals_required),
+        "redactions": _redaction_records(session, approved_rows, doc),
         "files": files,
         "audit_head": head,
     }

@@ -318,15 +318,15 @@ def redactions_for_cable(
     return list(session.scalars(query))
 
 
-def approved_spans(
+def approved_redactions(
     session: Session,
     cable: Cable,
     version: CableVersion | int | None = None,
     *,
     approvals_required: int = 1,
-) -> list[tuple[Span, tuple[str, ...]]]:
+) -> list[Redaction]:
     """The approved redactions of ``version`` of ``cable`` (a version, its number, or the
-    current one) as ``(Span, codes)``, in text order, neither merged nor clipped.
+    current one), in text order, their decisions loaded.
 
     A redaction counts only when it is approved and holds at least ``approvals_required``
     approvals that are not void and were made on its current revision, span and codes. Not
@@ -344,7 +344,22 @@ def approved_spans(
         .order_by(Redaction.start, Redaction.end, Redaction.id)
     ).all()
     return [
+        r for r in redactions if len(valid_approvals(r, list(r.decisions))) >= approvals_required
+    ]
+
+
+def approved_spans(
+    session: Session,
+    cable: Cable,
+    version: CableVersion | int | None = None,
+    *,
+    approvals_required: int = 1,
+) -> list[tuple[Span, tuple[str, ...]]]:
+    """:func:`approved_redactions` as ``(Span, codes)``, in text order, neither merged nor
+    clipped."""
+    return [
         (Span(r.start, r.end), tuple(r.codes))
-        for r in redactions
-        if len(valid_approvals(r, list(r.decisions))) >= approvals_required
+        for r in approved_redactions(
+            session, cable, version, approvals_required=approvals_required
+        )
     ]
