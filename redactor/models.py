@@ -168,8 +168,10 @@ class LoginAttempt(Base):
 class Cable(Base):
     """A cable known to the store, by reference id; its texts are its versions.
 
-    ``level`` (a :class:`Level`) is copied from the current version's metadata classification
-    so that the clearance filter is one indexed comparison.
+    ``level`` (a :class:`Level`) is the highest level of any of its versions (see
+    :attr:`CableVersion.level`), kept here so that the clearance filter is one indexed
+    comparison. An import never lowers it (:mod:`redactor.cables.service`); only a
+    declassification decision may, and none is built yet, so it only ever rises.
     """
 
     __tablename__ = "cables"
@@ -207,7 +209,13 @@ class Cable(Base):
 
 
 class CableVersion(Base):
-    """One stored text of a cable. Immutable once written; a changed text is a new version."""
+    """One stored text of a cable. Immutable once written; a changed text is a new version.
+
+    ``level`` is this text's own level: the highest of its line 4, banner, subject marking
+    and portion markings (:func:`redactor.cables.levels.version_level`). Reading the version
+    needs clearance for it, whatever the cable's current level (see
+    :func:`redactor.cables.access.get_visible_version`).
+    """
 
     __tablename__ = "cable_versions"
 
@@ -220,13 +228,39 @@ class CableVersion(Base):
     source_name: Mapped[str] = mapped_column(String(300), default="")
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    level: Mapped[int] = mapped_column(Integer, default=int(Level.TOP_SECRET))
 
     cable: Mapped[Cable] = relationship(back_populates="versions")
     portions: Mapped[list[Portion]] = relationship(
         back_populates="version", order_by="Portion.index", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (UniqueConstraint("cable_id", "number", name="uq_cable_versions_number"),)
+    __table_args__ = (
+        UniqueConstraint("cable_id", "number", name="uq_cable_versions_number"),
+        CheckConstraint("level BETWEEN 0 AND 3", name="ck_cable_versions_level"),
+    )
+
+
+class HeldImport(Base):
+    """A file imported by someone not cleared for the cable its reference id names.
+
+    Nothing of that cable is touched, and the importer is answered as for a new cable
+    (:mod:`redactor.cables.service`); the file waits here for a person cleared for the
+    cable (``level`` is the higher of the cable's and the file's own level when held).
+    """
+
+    __tablename__ = "held_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference_id: Mapped[str] = mapped_column(String(64), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source_name: Mapped[str] = mapped_column(String(300), default="")
+    held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (CheckConstraint("level BETWEEN 0 AND 3", name="ck_held_imports_level"),)
 
 
 

@@ -2,6 +2,12 @@
 
 A cable above the actor's clearance does not exist for them: :func:`get_visible_cable`
 raises :class:`~redactor.errors.NotFound`, exactly as for an unknown reference id.
+
+Each version has its own level (:attr:`~redactor.models.CableVersion.level`), so a door that
+shows a version (an older text, a diff, the list of versions) also asks
+:func:`get_visible_version` / :func:`visible_versions`: a version above the actor's
+clearance is as absent as a version number the cable never had, whatever the cable's
+current level says. Imports pass the same check (:mod:`redactor.cables.service`).
 """
 
 from __future__ import annotations
@@ -11,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from redactor import audit
 from redactor.errors import NotFound
-from redactor.models import Cable, User
-from redactor.review.policy import Level
+from redactor.models import Cable, CableVersion, User
+from redactor.review.policy import Level, can_view
 
 
 def visible_cables(actor: User) -> Select[tuple[Cable]]:
@@ -34,6 +40,41 @@ def get_visible_cable(session: Session, actor: User, reference_id: str) -> Cable
     if cable is None:
         raise NotFound(f"no cable {reference_id}")
     return cable
+
+
+def may_see_version(actor: User, version: CableVersion) -> bool:
+    """True if ``actor`` is active and cleared for ``version``'s own level."""
+    return bool(actor.active) and can_view(actor.clearance, version.level)
+
+
+def get_visible_version(
+    session: Session, actor: User, cable: Cable, number: int | None = None
+) -> CableVersion:
+    """Version ``number`` (default: the current one) of ``cable``, which the caller has
+    loaded for ``actor``; raises ``NotFound`` when the cable has no such version **or** the
+    version is above ``actor``'s clearance, with the same message."""
+    wanted = cable.current_version if number is None else number
+    version = session.scalars(
+        select(CableVersion).where(
+            CableVersion.cable_id == cable.id, CableVersion.number == wanted
+        )
+    ).one_or_none()
+    if version is None or not may_see_version(actor, version):
+        raise NotFound(f"no version {wanted} of cable {cable.reference_id}")
+    return version
+
+
+def visible_versions(session: Session, actor: User, cable: Cable) -> list[CableVersion]:
+    """The versions of ``cable`` that ``actor`` is cleared for, oldest first (a list of
+    versions shows only those)."""
+    query = (
+        select(CableVersion)
+        .where(CableVersion.cable_id == cable.id, CableVersion.level <= actor.clearance)
+        .order_by(CableVersion.number)
+    )
+    if not actor.active:
+        query = query.where(False)
+    return list(session.scalars(query))
 
 
 def record_view(session: Session, actor: User, cable: Cable, version_number: int) -> None:

@@ -13,6 +13,22 @@ Text enters the system only through :func:`~redactor.cables.parser.decode_cable_
 (strict UTF-8, line endings normalised); nothing is ever replaced silently. Sources
 (:func:`iter_import_sources`) are read lazily and never written to disk, so a zip member named
 ``../../etc/passwd`` is only a name.
+
+**Clearance.** An import is a write to a cable, so it passes the same door as every read
+(:mod:`redactor.cables.access`): a file whose reference id names a cable that its importer
+may not see (above their clearance, or they are inactive) changes **nothing** of that cable,
+is never compared with it, and is answered exactly as a reference id never seen is answered:
+``imported``, version 1. The file is kept in ``held_imports`` (:class:`HeldImport`) for a
+person cleared for the cable, and audited as ``cable.import_held`` (withheld from auditors
+not cleared for it). So the answer tells neither that the cable exists nor whether a guessed
+text is its text. What it cannot hide: afterwards the reference id still opens nothing for
+the importer, as a new cable above their clearance would not either. The system (the command
+line without ``--user``) is cleared for everything.
+
+**Levels.** A version's level is the highest marking it carries (line 4, banner, subject,
+portions: :mod:`redactor.cables.levels`) and is stored with it; a cable's level is the
+highest of its versions' and an import never lowers it (a text saying ``UNCLASSIFIED`` on
+line 4 does not make an older SECRET version readable).
 """
 
 from __future__ import annotations
@@ -35,10 +51,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from redactor import audit
 from redactor.cables import search
 from redactor.cables.jsonview import cable_to_dict
+from redactor.cables.levels import version_level
 from redactor.cables.parser import Cable as ParsedCable
 from redactor.cables.parser import CableParseError, decode_cable_bytes, parse_cable
-from redactor.models import Cable, CableStatus, CableVersion, Portion, User, current_version_join
-from redactor.review.policy import Level
+from redactor.models import (
+    Cable,
+    CableStatus,
+    CableVersion,
+    HeldImport,
+    Portion,
+    User,
+    current_version_join,
+    utcnow,
+)
+from redactor.review.policy import Level, can_view
 
 #: Line 1 of a cable: two digits of year, then the originating post and a serial number
 #: (``09STATE52368``, ``08ECTION01OF02MANAMA492``, ``75TEHRAN2069``).
@@ -52,6 +78,7 @@ _ORIGIN_MAX = 200  # Cable.origin
 _CABLES = Cable.__table__
 _VERSIONS = CableVersion.__table__
 _PORTIONS = Portion.__table__
+_HELD = HeldImport.__table__
 
 
 class ImportStatus(enum.StrEnum):
@@ -208,7 +235,8 @@ class _Checked:
     digest: str
     reference_id: str
     classification: str
-    level: Level
+    level: Level  # the version's own level: the highest marking in it (cables.levels)
+    raised_by: tuple[str, ...]  # why ``level`` is above line 4, if it is
     parsed: ParsedCable
 
 
@@ -225,13 +253,15 @@ def _check(name: str, data: bytes, max_bytes: int) -> _Checked | ImportOutcome:
     classification, level, reason = _classification(text, parsed)
     if classification is None or level is None:
         return _failed(name, reason, reference_id)
+    highest = version_level(parsed, level)
     return _Checked(
         name=name,
         text=text,
         digest=sha256_text(text),
         reference_id=reference_id,
         classification=classification,
-        level=level,
+        level=highest.level,
+        raised_by=highest.warnings,
         parsed=parsed,
     )
 
@@ -278,6 +308,7 @@ class _Current:
     status: CableStatus
     version_id: int
     sha256: str
+    level: int  # the cable's level
 
 
 def _current_versions(session: Session, reference_ids: list[str]) -> dict[str, _Current]:
@@ -290,6 +321,7 @@ def _current_versions(session: Session, reference_ids: list[str]) -> dict[str, _
             Cable.status,
             CableVersion.id,
             CableVersion.sha256,
+            Cable.level,
         )
         .join(CableVersion, current_version_join())
         .where(Cable.reference_id.in_(reference_ids))
@@ -308,12 +340,18 @@ def _reopened(status: CableStatus) -> CableStatus:
     return status
 
 
-def _cable_values(checked: _Checked, number: int) -> dict[str, Any]:
-    """The columns of a cable that its current version (number ``number``) sets."""
+def _cable_values(checked: _Checked, number: int, known: _Current | None) -> dict[str, Any]:
+    """The columns of a cable that its current version (number ``number``) sets.
+
+    The level is the highest of the new version's and the cable's (``known``): an import
+    never lowers a cable's level, so an older SECRET version cannot become readable by a
+    new text that says UNCLASSIFIED.
+    """
     parsed = checked.parsed
+    level = max(int(checked.level), known.level if known is not None else 0)
     return {
         "classification": checked.classification,
-        "level": int(checked.level),
+        "level": level,
         "origin": (parsed.origin.value.strip() if parsed.origin else "")[:_ORIGIN_MAX],
         "subject": parsed.subject.value if parsed.subject else "",
         "tags": " ".join(parsed.tags),
@@ -346,7 +384,10 @@ def _audit_spec(
         "sha256": checked.digest,
         "source": checked.name,
         "classification": checked.classification,
+        "level": Level(checked.level).name,
     }
+    if checked.raised_by:
+        data["level_raised_by"] = list(checked.raised_by)
     if known is not None and _reopened(known.status) != known.status:
         data["status_from"] = str(known.status)
         data["status_to"] = str(_reopened(known.status))
@@ -370,8 +411,22 @@ def _store_files(
     current = _current_versions(session, [checked.reference_id for checked in files])
     outcomes: list[ImportOutcome] = []
     writes: list[tuple[_Checked, int, _Current | None]] = []  # (file, number, replaces)
+    held: list[tuple[_Checked, _Current]] = []
     for checked in files:
         known = current.get(checked.reference_id)
+        if known is not None and not _may_touch(actor, known):
+            # A cable the importer may not see: nothing of it is read or written, and the
+            # answer is the one a reference id never seen gets (see the module docstring).
+            held.append((checked, known))
+            outcomes.append(
+                ImportOutcome(
+                    name=checked.name,
+                    status=ImportStatus.IMPORTED,
+                    reference_id=checked.reference_id,
+                    version=1,
+                )
+            )
+            continue
         if known is None:
             status, number = ImportStatus.IMPORTED, 1
         elif known.sha256 == checked.digest:
@@ -388,7 +443,9 @@ def _store_files(
         )
         if status is not ImportStatus.UNCHANGED:
             writes.append((checked, number, known))
+    held_specs = _hold(session, actor, held)
     if not writes:
+        audit.record_many(session, actor, held_specs)
         return outcomes
 
     cable_ids = {
@@ -397,7 +454,7 @@ def _store_files(
     updates = [
         {
             "cable_id_": known.cable_id,
-            **_cable_values(checked, number),
+            **_cable_values(checked, number, known),
             "status": _reopened(known.status),
         }
         for checked, number, known in writes
@@ -413,7 +470,11 @@ def _store_files(
         for row in updates:
             _expire_cached(session, Cable, row["cable_id_"])
     new = [
-        {"reference_id": checked.reference_id, "row_version": 1, **_cable_values(checked, 1)}
+        {
+            "reference_id": checked.reference_id,
+            "row_version": 1,
+            **_cable_values(checked, 1, None),
+        }
         for checked, _, known in writes
         if known is None
     ]
@@ -436,6 +497,7 @@ def _store_files(
                 "parsed": cable_to_dict(checked.parsed),
                 "source_name": checked.name,
                 "imported_by_id": actor.id if actor is not None else None,
+                "level": int(checked.level),
             }
             for checked, number, _ in writes
         ],
@@ -459,9 +521,48 @@ def _store_files(
             previous_version_id=known.version_id if known is not None else None,
         )
         specs.append(_audit_spec(checked, cable_id, number, known))
+    specs += held_specs
     # Last: the chain, which every writer appends to, stays locked for the shortest time.
     audit.record_many(session, actor, specs)
     return outcomes
+
+
+def _may_touch(actor: User | None, known: _Current) -> bool:
+    """True if ``actor`` may change the known cable ``known``: the system (no actor, the
+    command line without ``--user``) may; a user only when active and cleared for it."""
+    if actor is None:
+        return True
+    return bool(actor.active) and can_view(actor.clearance, known.level)
+
+
+def _hold(
+    session: Session, actor: User | None, held: list[tuple[_Checked, _Current]]
+) -> list[audit.EntrySpec]:
+    """Keep ``held`` files (each for a cable its importer may not see) in ``held_imports``,
+    for a person cleared for the cable; returns their audit entries (``cable.import_held``).
+
+    The entry names the held row and, in its payload, the cable, so the audit record
+    withholds it from every reader not cleared for the cable (``audit.is_withheld``).
+    One statement a file: held files are rare, and a many-row RETURNING comes back in no
+    documented order on SQLite.
+    """
+    specs: list[audit.EntrySpec] = []
+    for checked, known in held:
+        held_id = session.execute(
+            insert(_HELD).returning(_HELD.c.id),
+            {
+                "reference_id": checked.reference_id,
+                "level": max(int(checked.level), known.level),
+                "text": checked.text,
+                "sha256": checked.digest,
+                "source_name": checked.name,
+                "held_by_id": actor.id if actor is not None else None,
+                "held_at": utcnow(),
+            },
+        ).scalar_one()
+        data = {"reference_id": checked.reference_id, "cable_id": known.cable_id}
+        specs.append(("cable.import_held", ("held_import", held_id), data))
+    return specs
 
 
 def _expire_cached(session: Session, model: type, ident: int) -> None:

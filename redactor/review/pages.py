@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from redactor.cables.access import record_view, visible_cables
+from redactor.cables.access import may_see_version, record_view, visible_cables
 from redactor.cables.search import SORTS, SearchPage, search_cables, visible_origins
 from redactor.errors import NotFound
 from redactor.models import (
@@ -62,6 +62,7 @@ from redactor.review.policy import (
     can_edit_proposal,
     can_mark_reviewed,
     can_propose,
+    can_view,
     can_withdraw,
 )
 
@@ -657,7 +658,9 @@ def _columns(model: Any, row: type[NamedTuple]) -> list[Any]:
 # running it on SQLite (SQLAlchemy caches the compiled SQL, not the statement objects).
 # Rows are read into named tuples: the page changes nothing, so it needs no ORM objects,
 # and a SQLAlchemy row is several times slower to read than a tuple.
-_VERSION_ROW = select(CableVersion.id, CableVersion.number, CableVersion.sha256).where(
+_VERSION_ROW = select(
+    CableVersion.id, CableVersion.number, CableVersion.sha256, CableVersion.level
+).where(
     CableVersion.cable_id == bindparam("cable"), CableVersion.number == bindparam("number")
 )
 _VERSION_TEXT = select(CableVersion.text, CableVersion.parsed).where(
@@ -690,18 +693,19 @@ _REVIEWERS = select(PortionReview.portion_index, PortionReview.reviewer_id).wher
 )
 
 
-def version_page(session: Session, cable: Cable) -> VersionPage:
-    """The :class:`VersionPage` of ``cable``'s current version; ``NotFound`` if none.
+def version_page(session: Session, cable: Cable, actor: User) -> VersionPage:
+    """The :class:`VersionPage` of ``cable``'s current version; ``NotFound`` if none, or if
+    the version's own level is above ``actor``'s clearance (the same answer).
 
     One small query (id, number, hash) per call; the text, the parse and the portions are
     read only when the version is not cached yet. A cached entry is used only when its hash
-    matches the row's, so a reused row id can never show another text. No clearance check:
-    the caller has loaded ``cable`` for its actor.
+    matches the row's, so a reused row id can never show another text. The caller has
+    loaded ``cable`` for ``actor``; the version is checked here, on its own level.
     """
     row = session.execute(
         _VERSION_ROW, {"cable": cable.id, "number": cable.current_version}
     ).one_or_none()
-    if row is None:
+    if row is None or not (actor.active and can_view(actor.clearance, row.level)):
         raise NotFound(f"no version {cable.current_version} of cable {cable.id}")
     bind = session.get_bind()
     with _VERSION_PAGES_LOCK:
@@ -735,7 +739,7 @@ def load_review(
     (``cable.view``); the caller commits.
     """
     review.require_visible(actor, cable)
-    version = version_page(session, cable)
+    version = version_page(session, cable, actor)
     at_version = {"version": version.id}
     redactions = [RedactionRow(*r) for r in session.execute(_REDACTIONS, at_version)]
     decisions: dict[int, list[DecisionRow]] = defaultdict(list)
@@ -876,7 +880,10 @@ def load_preview(
     """The release preview of ``cable``: each portion and header field as it would be
     released with the approved spans, pending proposals outlined. Viewing a classified
     cable is recorded (``cable.view``) like the review page; the caller commits."""
+    review.require_visible(actor, cable)
     version = review.version_of(session, cable)
+    if not may_see_version(actor, version):
+        raise NotFound(f"no version {version.number} of cable {cable.reference_id}")
     text: str = version.text
     parsed: dict[str, Any] = version.parsed or {}
     approved = review.approved_spans(session, cable, version, approvals_required=approvals_required)

@@ -41,7 +41,12 @@ from werkzeug.exceptions import HTTPException
 
 from redactor import audit
 from redactor.accounts.tokens import resolve_token
-from redactor.cables.access import get_visible_cable, record_view
+from redactor.cables.access import (
+    get_visible_cable,
+    get_visible_version,
+    record_view,
+    visible_versions,
+)
 from redactor.cables.search import MAX_LIMIT as SEARCH_MAX_LIMIT
 from redactor.cables.search import SORTS, search_cables
 from redactor.cables.service import REFERENCE_ID_RE, import_cable
@@ -581,11 +586,12 @@ def import_cables():
 @api_bp.get("/cables/<reference_id>")
 def get_cable(reference_id: str):
     """A cable: metadata, versions, text, portions (markings, offsets, review marks),
-    redactions and releases. ``?version=N`` shows an earlier version."""
+    redactions and releases. ``?version=N`` shows an earlier version. Each version is
+    checked on its own level: one above the caller's clearance is 404 and is not listed."""
     session, user = db_session(), actor()
     cable = visible_cable(reference_id)
     number = query_int("version", minimum=1, maximum=MAX_ID)
-    version = review.version_of(session, cable, number)
+    version = get_visible_version(session, user, cable, number)
     rows = review.redactions_for_cable(session, user, cable, version_number=version.number)
     portions = session.scalars(
         select(Portion).where(Portion.version_id == version.id).order_by(Portion.index)
@@ -596,9 +602,7 @@ def get_cable(reference_id: str):
             select(PortionReview).where(PortionReview.version_id == version.id)
         )
     }
-    versions = session.scalars(
-        select(CableVersion).where(CableVersion.cable_id == cable.id).order_by(CableVersion.number)
-    ).all()
+    versions = visible_versions(session, user, cable)
     made = session.scalars(
         select(Release).where(Release.cable_id == cable.id).order_by(Release.id)
     ).all()
@@ -660,8 +664,9 @@ def get_cable(reference_id: str):
 @api_bp.get("/cables/<reference_id>/diff")
 def cable_diff(reference_id: str):
     """Portion by portion: the current version (or ``?version=N``) against its releasable
-    form under the approved redactions, or version ``from`` against version ``to``."""
-    session = db_session()
+    form under the approved redactions, or version ``from`` against version ``to``. Every
+    version shown needs the caller's clearance for its own level (404 otherwise)."""
+    session, user = db_session(), actor()
     cable = visible_cable(reference_id)
     first = query_int("from", minimum=1, maximum=MAX_ID)
     second = query_int("to", minimum=1, maximum=MAX_ID)
@@ -670,6 +675,8 @@ def cable_diff(reference_id: str):
         malformed("give both 'from' and 'to', or neither")
     if first is not None and number is not None:
         malformed("'version' compares with the releasable text; not with 'from' and 'to'")
+    for shown in {first, second} if first is not None else {number}:
+        get_visible_version(session, user, cable, shown)  # NotFound: as an unknown version
 
     mode, left, right, result = releases.diff_cable(
         session,
