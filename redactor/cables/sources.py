@@ -70,15 +70,22 @@ class _ZipBudget:
         self.limits = limits
         self.members = 0
         self.bytes = 0
+        self.several = False  # shared by several archives (of one upload)
+
+    def _scope(self) -> tuple[str, str]:
+        if self.several:
+            return "the archives of this upload", "them"
+        return "the archive", "it"
 
     def over_members(self, count: int) -> str | None:
         """Why ``count`` more members are refused, or None (and they are counted)."""
         self.members += count
         if self.members > self.limits.max_members:
+            scope, pronoun = self._scope()
             return (
-                f"too many files in the archive ({self.members:,} in all; the limit is "
-                f"{self.limits.max_members:,}, REDACTOR_ZIP_MAX_MEMBERS): nothing of it "
-                "was imported"
+                f"too many files in {scope} ({self.members:,} in all; the limit is "
+                f"{self.limits.max_members:,}, REDACTOR_ZIP_MAX_MEMBERS): nothing of "
+                f"{pronoun} was imported"
             )
         return None
 
@@ -89,9 +96,10 @@ class _ZipBudget:
 
     def over_bytes(self) -> str:
         """The reason an archive that expands past the cap is refused."""
+        scope, pronoun = self._scope()
         return (
-            f"expands to more than {self.limits.max_total_bytes:,} bytes (the limit of "
-            "REDACTOR_ZIP_MAX_TOTAL_BYTES): nothing of it was imported"
+            f"{scope} would expand to more than {self.limits.max_total_bytes:,} bytes (the "
+            f"limit of REDACTOR_ZIP_MAX_TOTAL_BYTES): nothing of {pronoun} was imported"
         )
 
 
@@ -301,11 +309,11 @@ def iter_upload_sources(
 def _measure_uploaded_archives(
     files: list[tuple[str, IO[bytes]]], budget: _ZipBudget
 ) -> str | None:
-    """Why the archives of an upload are refused together, or None; ``budget`` is left as
-    it was, to be spent again as the members are read."""
-    for name, stream in files:
-        if not name.lower().endswith(".zip"):
-            continue
+    """Why the archives of an upload are refused together, or None (and then ``budget`` is
+    reset, to be spent again as each archive is read)."""
+    archives = [(name, stream) for name, stream in files if name.lower().endswith(".zip")]
+    budget.several = len(archives) > 1
+    for _name, stream in archives:
         try:
             with zipfile.ZipFile(stream) as archive:
                 members = [info for info in archive.infolist() if not info.is_dir()]
@@ -313,7 +321,6 @@ def _measure_uploaded_archives(
         except (zipfile.BadZipFile, OSError, ValueError):
             continue  # reported as not readable when its turn comes
         if reason is not None:
-            reason = reason.replace("the archive", "the archives of this upload")
-            return reason.replace("nothing of it", "nothing of them")
+            return reason
     budget.members = budget.bytes = 0
     return None

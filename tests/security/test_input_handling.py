@@ -18,16 +18,24 @@ on SQLite and on PostgreSQL (run with ``REDACTOR_TEST_POSTGRES_URL`` for the sec
 
 from __future__ import annotations
 
+import html
+import io
 import re
+import zipfile
 from collections.abc import Iterator
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from redactor.models import AuditEntry, CableVersion
+from redactor.models import AuditEntry, Cable, CableVersion
 from redactor.review.policy import Level, Role
+from redactor.web.cli_import import import_command
+from tests.conftest import TEST_AUDIT_KEY
 from tests.fixtures_accounts import find_csrf_token
+from tests.fixtures_store import cable_text
 from tests.test_api_support import issue_token
+from tests.test_bad_inputs import _upload
 
 REF = "09INPUT1"
 _ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?P<args>\([^)]*\))?:)?(?P<name>\w+)>")
@@ -224,3 +232,165 @@ def test_a_nul_in_any_json_string_of_any_api_route_is_a_4xx(app, mallory):
             if response.status_code >= 500:
                 wrong.append((method, rule, sorted(body), response.status_code))
     assert wrong == []
+
+
+# --------------------------------------------------------------------------- zips (#12, #22)
+
+
+def _zip(members: dict[str, str | bytes], *, directories: tuple[str, ...] = ()) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for directory in directories:
+            archive.writestr(zipfile.ZipInfo(directory), b"")
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _stored(session) -> tuple[int, int, int]:
+    session.expire_all()
+    values = (
+        session.scalar(select(func.count()).select_from(Cable)),
+        session.scalar(select(func.count()).select_from(CableVersion)),
+        session.scalar(
+            select(func.count()).select_from(AuditEntry)
+            .where(AuditEntry.action.in_(["cable.import", "cable.new_version"]))
+        ),
+    )
+    session.rollback()  # on SQLite a read holds the write lock the import needs
+    return values
+
+
+@pytest.fixture
+def uploader(app, session, make_user, login):
+    _user, password = make_user("ursula", roles=(Role.REVIEWER,))
+    client = app.test_client()
+    login(client, "ursula", password)
+    session.rollback()
+    return client
+
+
+def _post_zip(client, name: str, data: bytes):
+    response = _upload(client, name, data)
+    return response.status_code, html.unescape(response.get_data(as_text=True))
+
+
+def test_a_small_zip_that_expands_past_the_byte_cap_imports_nothing(uploader, session):
+    # 15 cables of 5 MB each: 75 MB from an upload of well under 100 kB.
+    bomb = _zip({
+        f"c{n:02}.txt": cable_text(f"09BOMB{n}") + "\n" + "A" * (5 * 1024 * 1024 - 2000)
+        for n in range(15)
+    })
+    assert len(bomb) < 100_000
+
+    status, page = _post_zip(uploader, "bomb.zip", bomb)
+
+    assert status == 422
+    assert f"the archive would expand to more than {64 * 1024 * 1024:,} bytes" in page
+    assert "REDACTOR_ZIP_MAX_TOTAL_BYTES" in page and "nothing of it was imported" in page
+    assert _stored(session) == (0, 0, 0)
+
+
+def test_a_zip_with_more_members_than_the_cap_imports_nothing(app, uploader, session):
+    app.config["ZIP_MAX_MEMBERS"] = 50
+    members = {f"m{n:03}.txt": cable_text(f"09MANY{n}") for n in range(51)}
+
+    status, page = _post_zip(uploader, "many.zip", _zip(members))
+
+    assert status == 422
+    assert "too many files in the archive (51 in all; the limit is 50" in page
+    assert _stored(session) == (0, 0, 0)
+    # At the cap, the same archive less one member imports whole.
+    del members["m050.txt"]
+    status, page = _post_zip(uploader, "fifty.zip", _zip(members))
+    assert status == 200, page[-2000:]
+    assert _stored(session) == (50, 50, 50)
+
+
+def test_many_small_zips_in_one_upload_share_one_cap(app, uploader, session):
+    app.config["ZIP_MAX_TOTAL_BYTES"] = 100_000
+    archives = [
+        (f"part{n}.zip", _zip({f"{n}.txt": cable_text(f"09PART{n}") + "B" * 30_000}))
+        for n in range(4)
+    ]
+    token = find_csrf_token(uploader.get("/import").get_data(as_text=True))
+    response = uploader.post(
+        "/import",
+        data={"csrf_token": token, "files": [(io.BytesIO(d), name) for name, d in archives]},
+        content_type="multipart/form-data",
+    )
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert "the archives of this upload would expand to more than 100,000 bytes" in page
+    assert _stored(session) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "archive",
+    [_zip({}), _zip({}, directories=("empty/", "empty/deeper/"))],
+    ids=["no-members", "only-folders"],
+)
+def test_an_empty_zip_is_a_failure_at_every_door(archive, uploader, database_url, tmp_path):
+    status, page = _post_zip(uploader, "empty.zip", archive)
+    assert status == 422
+    assert "failed 1" in page and "the archive holds no files" in page
+
+    path = tmp_path / "empty.zip"
+    path.write_bytes(archive)
+    result = _cli(database_url, tmp_path, str(path))
+    assert result.exit_code == 1
+    assert "failed: empty.zip: the archive holds no files" in result.stderr
+
+
+def test_the_cli_may_raise_the_caps_for_one_run(database_url, tmp_path, session):
+    path = tmp_path / "three.zip"
+    path.write_bytes(_zip({f"{n}.txt": cable_text(f"09CAP{n}") for n in range(3)}))
+    env = {"REDACTOR_ZIP_MAX_MEMBERS": "2"}
+
+    refused = _cli(database_url, tmp_path, str(path), env=env)
+    assert refused.exit_code == 1 and "the limit is 2, REDACTOR_ZIP_MAX_MEMBERS" in refused.stderr
+    assert _stored(session) == (0, 0, 0)
+
+    allowed = _cli(database_url, tmp_path, "--zip-max-members", "3", str(path), env=env)
+    assert allowed.exit_code == 0, allowed.output
+    assert _stored(session) == (3, 3, 3)
+
+
+# --------------------------------------------------------------------------- CLI names (#20)
+
+
+def _cli(database_url: str, tmp_path, *args: str, env: dict | None = None):
+    return CliRunner().invoke(
+        import_command,
+        list(args),
+        env={
+            "REDACTOR_DATABASE_URL": database_url,
+            "REDACTOR_INSTANCE": str(tmp_path / "cli-instance"),
+            "REDACTOR_AUDIT_KEY": TEST_AUDIT_KEY,
+            **(env or {}),
+        },
+        catch_exceptions=False,
+    )
+
+
+def test_cli_imports_record_names_relative_to_the_path_given_never_the_server_path(
+    database_url, tmp_path, session
+):
+    drop = tmp_path / "srv" / "drop"
+    (drop / "batch" / "sub").mkdir(parents=True)
+    (drop / "single.txt").write_text(cable_text("09NAME1"))
+    (drop / "batch" / "sub" / "inner.txt").write_text(cable_text("09NAME2"))
+    (drop / "archive.zip").write_bytes(_zip({"in/zip.txt": cable_text("09NAME3")}))
+
+    result = _cli(database_url, tmp_path, str(drop / "single.txt"), str(drop / "batch"),
+                  str(drop / "archive.zip"))
+
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    names = sorted(session.scalars(select(CableVersion.source_name)))
+    assert names == ["archive.zip:in/zip.txt", "batch/sub/inner.txt", "single.txt"]
+    payloads = session.scalars(
+        select(AuditEntry.payload).where(AuditEntry.action == "cable.import")
+    ).all()
+    assert len(payloads) == 3
+    assert not any(str(tmp_path) in str(payload) for payload in payloads)
