@@ -394,3 +394,31 @@ def test_cli_imports_record_names_relative_to_the_path_given_never_the_server_pa
     ).all()
     assert len(payloads) == 3
     assert not any(str(tmp_path) in str(payload) for payload in payloads)
+
+
+# --------------------------------------------------------------------------- graphemes (#24)
+
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man ZWJ woman ZWJ girl
+ENGLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+SMUGGLED = "\U0001f3f4\U000e0079\U000e0065\U000e0073\U000e007f"  # black flag + tags "yes"
+
+
+def test_an_emoji_cluster_is_one_unit_on_the_review_page_and_hidden_joiners_stay_badges(
+    make_cable, make_user, login, app, session
+):
+    body = (f"1. (C) The family {FAMILY} met, flag {ENGLAND}, wave \U0001f44b\U0001f3fd, "
+            f"and pass\u200dword and {SMUGGLED} end.")
+    make_cable("09EMOJI1", "CONFIDENTIAL", body=body)
+    _user, password = make_user("reader")
+    client = app.test_client()
+    login(client, "reader", password)
+
+    page = client.get("/cables/09EMOJI1").get_data(as_text=True)
+
+    spans = re.findall(r'<span class="([^"]*)"([^>]*)>([^<]*)</span>', page)
+    clusters = [html.unescape(text) for css, _attrs, text in spans if "seg-cluster" in css]
+    assert clusters == [FAMILY, ENGLAND]
+    assert 'title="U+1F468 U+200D U+1F469 U+200D U+1F467"' in page
+    badges = [html.unescape(text) for css, _attrs, text in spans if "seg-invisible" in css]
+    # The joiner between two letters, and the tags after a black flag, are still shown.
+    assert badges == ["[U+200D]", "[U+E0079]", "[U+E0065]", "[U+E0073]", "[U+E007F]"]
