@@ -23,6 +23,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_IMPORT_BYTES": 5 * 1024 * 1024,
     # Largest request body (uploads of several files or a zip).
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    # Zip archives: file members, and decompressed bytes of all members (counted as read),
+    # of one upload (all its archives together) or of one archive on the command line.
+    "ZIP_MAX_MEMBERS": 10_000,
+    "ZIP_MAX_TOTAL_BYTES": 64 * 1024 * 1024,
     # Approvals a proposal needs before it takes effect.
     "APPROVALS_REQUIRED": 1,
     # Login rate limit: failures allowed per account and per address in the window.

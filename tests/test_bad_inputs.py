@@ -190,7 +190,8 @@ def _import_cli(database_url, tmp_path, name: str, data: bytes) -> tuple[bool, s
         catch_exceptions=False,
     )
     assert result.exit_code in (0, 1), result.output
-    return result.exit_code == 0, result.stderr, display_name(str(path))
+    # Recorded by its own name, never by the server's absolute path.
+    return result.exit_code == 0, result.stderr, display_name(path.name)
 
 
 def _upload(client, name: str, data: bytes):
@@ -263,7 +264,8 @@ def test_every_bad_file_is_refused_by_name_and_reason_or_stored_whole_at_every_d
     expected = case.text() if case.text else decode_cable_bytes(data)
     assert stored.text == expected  # whole, and exactly as decoded
     assert "\r" not in stored.text and not stored.text.startswith("\ufeff")
-    assert stored.source_name.endswith(shown) or door == "cli"
+    assert stored.source_name.endswith(shown)
+    assert not stored.source_name.startswith("/")
     assert len(stored.source_name) <= 300
     reference_id = stored.text.split("\n", 1)[0]
     session.rollback()

@@ -10,9 +10,8 @@ savepoints; only a chunk the database refuses is stored again file by file, each
 savepoint, as :func:`import_cable` does. Both paths write the same rows and audit entries.
 
 Text enters the system only through :func:`~redactor.cables.parser.decode_cable_bytes`
-(strict UTF-8, line endings normalised); nothing is ever replaced silently. Sources
-(:func:`iter_import_sources`) are read lazily and never written to disk, so a zip member named
-``../../etc/passwd`` is only a name.
+(strict UTF-8, line endings normalised); nothing is ever replaced silently. Where files come
+from (folders, zips and their caps, uploads) is :mod:`redactor.cables.sources`.
 
 **Clearance.** An import is a write to a cable, so it passes the same door as every read
 (:mod:`redactor.cables.access`): a file whose reference id names a cable that its importer
@@ -35,14 +34,12 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import os
 import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
@@ -54,6 +51,19 @@ from redactor.cables.jsonview import cable_to_dict
 from redactor.cables.levels import version_level
 from redactor.cables.parser import Cable as ParsedCable
 from redactor.cables.parser import CableParseError, decode_cable_bytes, parse_cable
+from redactor.cables.sources import ImportSource
+from redactor.cables.sources import (  # re-exported: the import's callers find them here
+    ZipLimits as ZipLimits,
+)
+from redactor.cables.sources import (
+    iter_import_sources as iter_import_sources,
+)
+from redactor.cables.sources import (
+    iter_upload_sources as iter_upload_sources,
+)
+from redactor.cables.sources import (
+    iter_zip_sources as iter_zip_sources,
+)
 from redactor.models import (
     Cable,
     CableStatus,
@@ -570,137 +580,6 @@ def _expire_cached(session: Session, model: type, ident: int) -> None:
     cached = session.identity_map.get(session.identity_key(model, ident))
     if cached is not None:
         session.expire(cached)
-
-
-# --------------------------------------------------------------------------- sources
-
-
-@dataclass(frozen=True)
-class ImportSource:
-    """One file to import: its name, and a reader of at most ``n`` bytes, or an error.
-
-    ``size`` is the size known before reading (a file's stat, a zip member's declared size),
-    so a file over the limit is refused without being read.
-    """
-
-    name: str
-    reader: Callable[[int], bytes] | None = None
-    size: int | None = None
-    error: str | None = None
-
-    def read(self, limit: int) -> bytes:
-        """At most ``limit`` bytes; raises ``OSError``/``zipfile.BadZipFile`` as reading does."""
-        if self.reader is None:
-            raise OSError(self.error or "nothing to read")
-        return self.reader(limit)
-
-
-def _file_reader(path: Path) -> Callable[[int], bytes]:
-    def read(limit: int) -> bytes:
-        with path.open("rb") as handle:
-            return handle.read(limit)
-
-    return read
-
-
-def _member_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[int], bytes]:
-    def read(limit: int) -> bytes:
-        # Read at most ``limit`` bytes whatever the member claims: a zip bomb's declared
-        # size may lie, the decompressed stream cannot.
-        with archive.open(info) as handle:
-            return handle.read(limit)
-
-    return read
-
-
-def iter_zip_sources(name: str, fileobj: IO[bytes]) -> Iterator[ImportSource]:
-    """One source per file member of the zip archive ``fileobj`` (named ``name``), by name.
-
-    The archive stays open while the generator runs: read each source before advancing.
-    A damaged archive yields one failed source.
-    """
-    try:
-        archive = zipfile.ZipFile(fileobj)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        yield ImportSource(name=name, error=f"not a readable zip archive ({exc})")
-        return
-    with archive:
-        members = sorted(
-            (info for info in archive.infolist() if not info.is_dir()),
-            key=lambda info: info.filename,
-        )
-        for info in members:
-            yield ImportSource(
-                name=f"{name}:{info.filename}",
-                reader=_member_reader(archive, info),
-                size=info.file_size,
-            )
-
-
-def _walk_txt(root: Path) -> Iterator[Path]:
-    for folder, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for filename in sorted(filenames):
-            if filename.lower().endswith(".txt"):
-                yield Path(folder) / filename
-
-
-def _path_sources(path: Path) -> Iterator[ImportSource]:
-    try:
-        if path.is_dir():
-            for found in _walk_txt(path):
-                yield _file_source(found)
-            return
-        if not path.exists():
-            yield ImportSource(name=str(path), error="no such file or folder")
-            return
-        if path.suffix.lower() == ".zip":
-            with path.open("rb") as handle:
-                yield from iter_zip_sources(str(path), handle)
-            return
-        yield _file_source(path)
-    except OSError as exc:
-        yield ImportSource(name=str(path), error=f"cannot be read ({exc.strerror or exc})")
-
-
-def _file_source(path: Path) -> ImportSource:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return ImportSource(name=str(path), error=f"cannot be read ({exc.strerror or exc})")
-    return ImportSource(name=str(path), reader=_file_reader(path), size=size)
-
-
-def iter_import_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[ImportSource]:
-    """The files to import under ``paths``, lazily, in order.
-
-    A file is one source; a folder gives its ``*.txt`` files, recursively, sorted; a ``.zip``
-    archive gives each file member, sorted by name. A path that cannot be read gives a source
-    with an ``error``, never an exception.
-    """
-    for path in paths:
-        yield from _path_sources(Path(path))
-
-
-def _stream_reader(stream: IO[bytes]) -> Callable[[int], bytes]:
-    def read(limit: int) -> bytes:
-        stream.seek(0)
-        return stream.read(limit)
-
-    return read
-
-
-def iter_upload_sources(files: Iterable[tuple[str, IO[bytes]]]) -> Iterator[ImportSource]:
-    """Sources from uploaded ``(file name, binary stream)`` pairs, in the order given.
-
-    A name ending in ``.zip`` is read as an archive (each member a source); anything else is
-    one cable file. Nothing is written to disk; names are only names.
-    """
-    for name, stream in files:
-        if name.lower().endswith(".zip"):
-            yield from iter_zip_sources(name, stream)
-        else:
-            yield ImportSource(name=name, reader=_stream_reader(stream))
 
 
 # --------------------------------------------------------------------------- batch

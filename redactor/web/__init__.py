@@ -15,6 +15,7 @@ from redactor.config import load_settings
 from redactor.db import make_engine, make_session_factory
 from redactor.resources import resource_dir
 from redactor.web.extensions import close_db_session, csrf, login_manager
+from redactor.web.inputs import DbIntConverter, refuse_unstorable_input
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -54,8 +55,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["redactor.sessions"] = make_session_factory(engine, audit_key=audit_key)
     app.teardown_appcontext(close_db_session)
 
+    # Every ``<int:...>`` of every route is a database id or index: bound it to the column's
+    # range, so that no route can forget (a value outside is a 404, as an unknown id). Set
+    # before the blueprints, whose rules look their converters up when they are added.
+    app.url_map.converters["int"] = DbIntConverter
     login_manager.init_app(app)
     csrf.init_app(app)
+    app.before_request(refuse_unstorable_input)
     _register_blueprints(app)
     return app
 

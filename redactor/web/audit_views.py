@@ -23,6 +23,7 @@ from redactor.models import AuditEntry, User
 from redactor.review.policy import Role
 from redactor.web.auth import role_required
 from redactor.web.extensions import db_session
+from redactor.web.inputs import MAX_DB_INT
 
 audit_bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -70,7 +71,8 @@ def _seq_arg(name: str) -> int | None:
         value = int(request.args.get(name, ""))
     except ValueError:
         return None
-    return value if 0 <= value < 2**62 else None
+    # seq is an INTEGER column: a larger number is no position PostgreSQL can compare.
+    return value if 0 <= value <= MAX_DB_INT else None
 
 
 def _when(moment: datetime) -> str:

@@ -84,7 +84,8 @@ def show_cable(reference_id: str) -> Any:
     withhold = request.args.get("withhold", "")
     return render_template(
         "cables/show.html",
-        withhold=int(withhold) if withhold.isdigit() else None,
+        # isascii: "²".isdigit() is true, yet int() refuses it.
+        withhold=int(withhold) if withhold.isascii() and withhold.isdigit() else None,
         **model,
     )
 

@@ -4,7 +4,10 @@ The schema is migrated first (idempotent), then :func:`~redactor.cables.service.
 commits every 200 files. Each failure is printed to stderr with its reason as it happens;
 a counter of files done is kept on stderr only when stderr is a terminal, so CI logs get the
 failures and the summary and nothing else. The summary line goes to stdout:
-``imported N, unchanged N, new versions N, failed N``. Exit status 1 if any file failed.
+``imported N, unchanged N, new versions N, failed N``. Exit status 1 if any file failed, and
+so for a zip without any file or a folder without any ``.txt`` file, and for a zip over the
+caps (``--zip-max-members``/``--zip-max-bytes`` raise them for one run). Names are recorded
+relative to the paths given, never as the server's absolute paths.
 """
 
 from __future__ import annotations
@@ -17,7 +20,13 @@ import click
 from sqlalchemy import select
 
 from redactor.audit import load_audit_key
-from redactor.cables.service import ImportOutcome, ImportStatus, import_batch, iter_import_sources
+from redactor.cables.service import (
+    ImportOutcome,
+    ImportStatus,
+    ZipLimits,
+    import_batch,
+    iter_import_sources,
+)
 from redactor.config import load_settings
 from redactor.db import make_engine, make_session_factory
 from redactor.models import User
@@ -65,10 +74,29 @@ class _Counter:
     default=None,
     help="Show a running count on stderr (default: only when stderr is a terminal).",
 )
-def import_command(paths: tuple[Path, ...], username: str | None, progress: bool | None) -> None:
+@click.option(
+    "--zip-max-members",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Most files one zip archive may hold (default: REDACTOR_ZIP_MAX_MEMBERS, 10,000).",
+)
+@click.option(
+    "--zip-max-bytes",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Most bytes one zip archive may expand to (default: REDACTOR_ZIP_MAX_TOTAL_BYTES, "
+    "64 MiB).",
+)
+def import_command(
+    paths: tuple[Path, ...],
+    username: str | None,
+    progress: bool | None,
+    zip_max_members: int | None,
+    zip_max_bytes: int | None,
+) -> None:
     """Import cable files: PATH is a .txt file, a folder (its *.txt files, recursively) or a
     .zip archive. A changed text of a known cable becomes a new version; the same text again
-    is reported unchanged."""
+    is reported unchanged. A zip over a cap imports nothing."""
     try:
         upgrade_configured_database()
         settings = load_settings()
@@ -91,7 +119,8 @@ def import_command(paths: tuple[Path, ...], username: str | None, progress: bool
             summary = import_batch(
                 factory,
                 actor_id,
-                iter_import_sources(paths),
+                iter_import_sources(paths, zip_limits=_zip_limits(settings, zip_max_members,
+                                                                  zip_max_bytes)),
                 max_bytes=int(settings["MAX_IMPORT_BYTES"]),
                 progress=counter,
             )
@@ -102,6 +131,11 @@ def import_command(paths: tuple[Path, ...], username: str | None, progress: bool
     click.echo(summary.line())
     if not summary.ok:
         raise click.exceptions.Exit(1)
+
+
+def _zip_limits(settings: dict, members: int | None, total_bytes: int | None) -> ZipLimits:
+    limits = ZipLimits.from_settings(settings)
+    return ZipLimits(members or limits.max_members, total_bytes or limits.max_total_bytes)
 
 
 def _stderr_is_terminal() -> bool:

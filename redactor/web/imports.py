@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from redactor.cables.service import import_batch, iter_upload_sources
+from redactor.cables.service import ZipLimits, import_batch, iter_upload_sources
 from redactor.review.policy import Role
 from redactor.web.auth import role_required
 from redactor.web.extensions import db_session
@@ -57,7 +57,10 @@ def upload() -> Any:
     summary = import_batch(
         open_session,
         actor_id,
-        iter_upload_sources((item.filename, item.stream) for item in files),
+        iter_upload_sources(
+            ((item.filename, item.stream) for item in files),
+            zip_limits=ZipLimits.from_settings(current_app.config),
+        ),
         max_bytes=_limits()["max_bytes"],
     )
     status = 200 if summary.ok else 422

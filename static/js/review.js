@@ -10,7 +10,10 @@
  * and counts as exactly one code point, whatever its label says. A selection boundary is
  * therefore data-start of its segment plus the number of code points before it inside that
  * segment, counted with Array.from (which counts code points; String.length counts UTF-16
- * units and would be wrong after an emoji). The server validates and snaps every span.
+ * units and would be wrong after an emoji). A boundary inside a grapheme cluster (an emoji
+ * joined by ZWJ, a flag, a skin tone, a letter and its accents) moves to the cluster's edge,
+ * outwards (Intl.Segmenter), so a whole emoji is selected or none of it; the server shows
+ * each emoji cluster as one segment. The server validates and snaps every span.
  */
 (function () {
   "use strict";
@@ -20,6 +23,22 @@
 
   function codePoints(str) {
     return Array.from(str).length;
+  }
+
+  var graphemes = (typeof Intl !== "undefined" && Intl.Segmenter)
+    ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
+
+  /* `n` (code points into `text`) moved to a grapheme boundary: back for a start, on for an end. */
+  function snapToGrapheme(text, n, isEnd) {
+    if (!graphemes) return n;
+    var at = 0;
+    var parts = Array.from(graphemes.segment(text));
+    for (var i = 0; i < parts.length; i++) {
+      var size = codePoints(parts[i].segment);
+      if (at < n && n < at + size) return isEnd ? at + size : at;
+      at += size;
+    }
+    return n;
   }
 
   function segmentLength(seg) {
@@ -50,7 +69,7 @@
         var range = document.createRange();
         range.setStart(seg, 0);
         range.setEnd(node, offset);
-        return start + codePoints(range.toString());
+        return start + snapToGrapheme(seg.textContent, codePoints(range.toString()), isEnd);
       }
       return offset === 0 ? start : start + segmentLength(seg);
     }
