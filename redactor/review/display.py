@@ -39,7 +39,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from redactor.redaction import regions
+from redactor.redaction.regions import extra_regions, regions
 from redactor.redaction.spans import Span, merge_spans
 from redactor.release.render import Excision, render_release
 
@@ -290,9 +290,9 @@ def other_regions(
     segments lets a reviewer select every character a release prints
     (see :mod:`redactor.redaction.regions`)."""
     portions = list(portions)
-    areas = regions.regions(text, portions, view)
+    areas = regions(text, portions, view)
     listed = [(a, b) for a, b, _ in portions] + list(shown)
-    return tuple((r.label, r.start, r.end) for r in regions.extra_regions(areas, listed))
+    return tuple((r.label, r.start, r.end) for r in extra_regions(areas, listed))
 
 
 # --------------------------------------------------------------------------- preview
