@@ -39,6 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "ARGON2_PROFILE": "rfc9106",
     # Serve cookies with the Secure flag (turn on behind HTTPS).
     "SECURE_COOKIES": False,
+    # Whether a release package's manifest names the staff who proposed, approved and
+    # released (off: the package a requester receives names nobody).
+    "MANIFEST_NAMES_STAFF": False,
     "TESTING": False,
     "DEMO": False,
 }
@@ -49,6 +52,8 @@ _INT_KEYS = {key for key, value in DEFAULTS.items() if isinstance(value, int)} -
     "SECURE_COOKIES",
 }
 _BOOL_KEYS = {"TESTING", "DEMO", "SECURE_COOKIES"}
+_BOOL_KEYS.add("MANIFEST_NAMES_STAFF")
+_INT_KEYS -= _BOOL_KEYS
 
 
 def _from_environment(environ: dict[str, str]) -> dict[str, Any]:

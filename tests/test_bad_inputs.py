@@ -363,7 +363,8 @@ def _bad_spans(text: str) -> list[tuple[object, object]]:
     across = text.index("Comment")
     return [
         (end, start), (start, start), (-1, end), (start, len(text) + 1), (2**63, 2**63 + 1),
-        (start, across + 3), (0, 5),  # across two portions; line 1, in no portion or field
+        # across two portions; across lines 1 and 2 (each line a region of its own)
+        (start, across + 3), (0, text.index("\n") + 3),
     ]
 
 

@@ -24,6 +24,8 @@ PURE_MODULES = {
     "redactor.review.policy",
     "redactor.review.display",
     "redactor.release.render",
+    "redactor.release.occurrences",
+    "redactor.redaction.regions",
 }
 WEB_PACKAGES = ("flask", "flask_login", "flask_wtf", "wtforms", "werkzeug", "jinja2")
 

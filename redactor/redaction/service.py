@@ -16,10 +16,13 @@ and flush, not a handler that reloads before writing); a mismatch raises ``Stale
 before anything changes. Every successful action bumps ``row_version``, so of several
 requests carrying the same version exactly one succeeds.
 
-Where a span may lie: inside one portion of the cable's current version (``Portion`` rows)
-or inside one header field of its parsed view (subject, classified-by line, addressees,
-signature...): the smallest such area containing the span. A span across two areas, or in
-none, is refused. Spans on WikiLeaks' ``XXXXXXXXXXXX`` runs are allowed like any other.
+Where a span may lie: inside one region of the cable's current version
+(:mod:`redactor.redaction.regions`): a portion (``Portion`` rows), a header field of its
+parsed view (subject, classified-by line, signature...), or a line piece that neither claims
+(transmission header, ``TO``/``INFO`` routing, ``... FOR ...`` lines): the smallest such
+region containing the span, so every printed character can be redacted. A span across two
+regions, or in none, is refused. Spans on WikiLeaks' ``XXXXXXXXXXXX`` runs are allowed like
+any other.
 
 Audit payloads carry offsets, codes, states and SHA-256 digests of rationales, reasons and
 comments, never their text, which may quote the cable (see :mod:`redactor.review.service`).
@@ -28,7 +31,7 @@ comments, never their text, which may quote the cable (see :mod:`redactor.review
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -48,8 +51,9 @@ from redactor.models import (
     User,
     utcnow,
 )
+from redactor.redaction import regions
 from redactor.redaction.exemptions import CodeError, parse_codes
-from redactor.redaction.spans import Span, SpanError, validate_span
+from redactor.redaction.spans import Span
 from redactor.review import states
 from redactor.review.policy import (
     can_approve,
@@ -68,11 +72,6 @@ from redactor.review.service import (
 )
 
 MAX_TEXT = 10_000  # characters of a rationale, reason or comment
-
-# Parts of the parsed view that are not header fields a span may be placed in: paragraphs
-# come from Portion rows; page-break lines, withheld runs and warnings are not fields.
-_NOT_FIELDS = frozenset({"paragraphs", "page_breaks", "withheld", "warnings"})
-
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -99,68 +98,23 @@ def _codes(codes: Iterable[str] | str) -> list[str]:
         raise InvalidInput(str(exc)) from exc
 
 
-def _pairs(value: Any) -> Iterator[tuple[int, int]]:
-    # One entry of an explicit {name: [start, end] or [[start, end], ...]} table.
-    pairs = value if isinstance(value, list) and value and isinstance(value[0], list) else [value]
-    for pair in pairs:
-        if isinstance(pair, list) and len(pair) == 2 and all(type(v) is int for v in pair):
-            if pair[0] < pair[1]:
-                yield pair[0], pair[1]
-
-
-def _header_areas(view: Any) -> Iterator[tuple[int, int]]:
-    """Every ``(start, end)`` of a header field in a parsed view: objects with ``start`` and
-    ``end`` (nested ones included) and the pairs of a ``spans`` table, if the view has one."""
-    if isinstance(view, dict):
-        start, end = view.get("start"), view.get("end")
-        if type(start) is int and type(end) is int and start < end:
-            yield start, end
-        for key, item in view.items():
-            if key == "spans" and isinstance(item, dict):
-                for value in item.values():
-                    yield from _pairs(value)
-            elif key not in _NOT_FIELDS:
-                yield from _header_areas(item)
-    elif isinstance(view, list):
-        for item in view:
-            yield from _header_areas(item)
-
-
 def _place(
     session: Session, version: CableVersion, start: object, end: object
 ) -> tuple[Span, int | None]:
     """The snapped span ``[start, end)`` of ``version`` and the index of its portion (None
-    for a header field). Raises ``InvalidInput`` for a bad span or one not in one area."""
-    text = version.text
-    try:
-        validate_span(text, start, end)  # types and range first, for a clear message
-    except SpanError as exc:
-        raise InvalidInput(str(exc)) from exc
-    assert isinstance(start, int) and isinstance(end, int)
-    portions = session.scalars(
-        select(Portion).where(Portion.version_id == version.id).order_by(Portion.index)
+    for a header field or a line outside them, see :mod:`redactor.redaction.regions`).
+    Raises ``InvalidInput`` for a bad span or one not in one region."""
+    portions = session.execute(
+        select(Portion.start, Portion.end, Portion.index)
+        .where(Portion.version_id == version.id)
+        .order_by(Portion.index)
     ).all()
-    areas: list[tuple[int, int, int | None]] = [
-        (p.start, p.end, p.index) for p in portions if p.start < p.end
-    ]
-    areas += [(a, b, None) for a, b in _header_areas(version.parsed or {})]
-    containing = [area for area in areas if area[0] <= start and end <= area[1]]
-    if not containing:
-        touched = [area for area in areas if area[0] < end and start < area[1]]
-        if touched:
-            raise InvalidInput(
-                f"span [{start}, {end}) crosses the boundary of a portion or header field"
-            )
-        raise InvalidInput(f"span [{start}, {end}) lies in no portion or header field")
-    # The smallest area; a portion before a header field of the same size.
-    low, high, portion_index = min(
-        containing, key=lambda a: (a[1] - a[0], a[2] is None, a[2] or 0)
-    )
+    areas = regions.regions(version.text, [tuple(p) for p in portions], version.parsed or {})
     try:
-        span = validate_span(text, start, end, within=(low, high))
-    except SpanError as exc:  # pragma: no cover - checked above
+        span, region = regions.place(version.text, areas, start, end)
+    except regions.PlacementError as exc:
         raise InvalidInput(str(exc)) from exc
-    return span, portion_index
+    return span, region.portion_index
 
 
 def _cable_of(session: Session, redaction: Redaction) -> Cable:

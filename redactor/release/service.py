@@ -7,8 +7,10 @@ transition (``IllegalTransition``), input (``InvalidInput``).
 How a release is made (:func:`release_cable`)
 ----------------------------------------------
 1. The cable's row is locked; it must be ``ready`` with no proposal pending.
-2. Numbers: the case number given (checked) or a new one, ``F-<year>-NNNNN`` (next free in
-   the year of the release date); a document number ``C`` + 8 digits (next free). On
+2. The release date (default today) must lie between the cable's own date (or 1900) and
+   tomorrow (:func:`check_release_date`). Numbers: the case number given (checked) or a new
+   one, ``F-<year>-NNNNN`` (the lowest free in the year of the release date, so a typed
+   number never exhausts the automatic ones); a document number ``C`` + 8 digits (next free). On
    PostgreSQL a transaction-scoped advisory lock serialises numbering; SQLite's
    ``BEGIN IMMEDIATE`` already does.
 3. The releasable document is rendered from the current version and its approved spans
@@ -25,13 +27,15 @@ How a release is made (:func:`release_cable`)
 
 The record
 ----------
-Who released, when, the cable (row id, version number and SHA-256 of the version text, and
-its reference id unless the reference id is itself withheld), the numbers, disposition and
-codes, every approved redaction (id, codes, revision, proposer, each valid approval with its
-approver and time, and the number of the excision it became), the SHA-256 and size of each
-file, and the audit head (seq and MAC) at the time of release. It names no offset or length
-in the original text and no cable text, so it can travel with the files: an offset pair would
-give away the length of what it hides.
+Who released, when, the cable (row id, version number, and its reference id when the
+released text prints it), the numbers, disposition and codes, every approved redaction (id,
+codes, revision, proposer, each valid approval with its approver and time, and the number of
+the excision it became), the SHA-256 and size of each file, and the audit head (seq and MAC)
+at the time of release. Nothing in it is a function of the withheld text: no digest of the
+original text (with the released text, a digest of the original confirms a guessed hidden
+value offline), no offset or length in it, no cable text. So it can travel with the files.
+A package's manifest carries the records without staff names unless
+``MANIFEST_NAMES_STAFF`` is on (:func:`manifest_record`).
 
 A later release of the same cable (after its review reopens) is a new row; the earlier one
 stays unchanged (triggers refuse UPDATE and DELETE on both tables).
@@ -45,11 +49,11 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from redactor import audit
@@ -70,6 +74,13 @@ from redactor.redaction.spans import Span
 from redactor.release import diff as diffs
 from redactor.release import render, writers
 from redactor.release.gate import GateFinding, check_artifacts
+from redactor.release.numbering import (
+    check_release_date,
+    lock_numbering,
+    next_case_number,
+    next_doc_number,
+)
+from redactor.release.occurrences import visible_occurrences
 from redactor.release.render import Disposition, ReleasableDocument, ReleaseNumberError
 from redactor.review import states
 from redactor.review.policy import can_release
@@ -90,7 +101,6 @@ ARTIFACT_KINDS: tuple[tuple[str, str], ...] = (
     ("json", writers.JSON_MEDIA_TYPE),
 )
 PACKAGE_FORMAT = "redactor-release-package/1"
-_PG_NUMBERING_LOCK = 0x5245_4C53  # "RELS"
 #: The date every member of a release package carries, so that packages are reproducible.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -107,7 +117,10 @@ class ReleaseBlocked(DomainError):
     def __init__(self, findings: Sequence[GateFinding]) -> None:
         self.findings = tuple(findings)
         names = ", ".join(sorted({f"{f.artifact} ({f.check})" for f in self.findings}))
-        super().__init__(f"the release gate refused the release: {names}")
+        # Each visible occurrence is named, so the reviewer can find and redact it.
+        places = [f.detail for f in self.findings if f.check == "visible occurrence"]
+        more = f"; {'; '.join(places)}" if places else ""
+        super().__init__(f"the release gate refused the release: {names}{more}")
 
 
 def file_name(doc_number: str, kind: str) -> str:
@@ -124,38 +137,6 @@ def _iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-# --------------------------------------------------------------------------- numbering
-
-
-def _lock_numbering(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_NUMBERING_LOCK})
-
-
-def next_case_number(session: Session, year: int) -> str:
-    """The next free case number of ``year``: ``F-<year>-NNNNN``. Raises ``InvalidInput``
-    when the year's numbers are used up."""
-    prefix = f"F-{year:04d}-"
-    highest = session.scalar(
-        select(func.max(Release.case_number)).where(Release.case_number.like(f"{prefix}%"))
-    )
-    number = int(highest[len(prefix) :]) + 1 if highest else 1
-    if number > 99_999:
-        raise InvalidInput(f"no case numbers left in {year}")
-    return f"{prefix}{number:05d}"
-
-
-def next_doc_number(session: Session) -> str:
-    """The next free document number, ``C`` + 8 digits."""
-    highest = session.scalar(
-        select(func.max(Release.doc_number)).where(Release.doc_number.like("C%"))
-    )
-    number = int(highest[1:]) + 1 if highest else 1
-    if number > 99_999_999:
-        raise InvalidInput("no document numbers left")
-    return f"C{number:08d}"
 
 
 # --------------------------------------------------------------------------- building
@@ -255,6 +236,17 @@ def gate(
     return check_artifacts(named, hidden, visible_forms(doc), page_lines=[doc.page_line])
 
 
+def occurrence_findings(text: str, spans: Sequence[Span]) -> list[GateFinding]:
+    """A finding for each place where ``text`` prints the withheld text of one of the
+    approved ``spans`` elsewhere (:func:`redactor.release.occurrences.visible_occurrences`):
+    the gate refuses rather than release a name withheld in one place and printed in
+    another. Findings give line and column, never the text."""
+    return [
+        GateFinding("cable text", "visible occurrence", occurrence.describe())
+        for occurrence in visible_occurrences(text, spans)
+    ]
+
+
 def visible_forms(doc: ReleasableDocument) -> str:
     """Every form in which the release shows its text: the text file's (placeholders in
     brackets), and the printed rows of the PDF (invisible characters spelled out, each box
@@ -313,21 +305,14 @@ def _redaction_records(
     return records
 
 
-def _reference_id(
-    version: CableVersion, approved: Iterable[tuple[int, int]], cable: Cable
-) -> str | None:
-    """The cable's reference id, or None where any occurrence of it in the text is (even in
-    part) withheld: the record travels with the release."""
+def _reference_id(doc: ReleasableDocument, cable: Cable) -> str | None:
+    """The cable's reference id if the released text prints it, else None.
+
+    Decided from the released text alone: whether the id also occurs inside a withheld span
+    must not show in the record, which travels with the release.
+    """
     reference = cable.reference_id
-    text = version.text
-    spans = list(approved)
-    position = text.find(reference)
-    while position >= 0:
-        end = position + len(reference)
-        if any(a < end and position < b for a, b in spans):
-            return None
-        position = text.find(reference, end)
-    return reference
+    return reference if reference and reference in doc.body_text else None
 
 
 # --------------------------------------------------------------------------- services
@@ -367,12 +352,9 @@ def release_cable(
     )
     if pending:
         raise IllegalTransition(f"{pending} proposal(s) on this cable are still pending")
-    if release_date is None:
-        release_date = datetime.now(UTC).date()
-    if not isinstance(release_date, date) or isinstance(release_date, datetime):
-        raise InvalidInput("the release date must be a date")
+    release_date = check_release_date(release_date, cable)
 
-    _lock_numbering(session)
+    lock_numbering(session)
     if case_number is None or case_number == "":
         case_number = next_case_number(session, release_date.year)
     else:
@@ -392,6 +374,7 @@ def release_cable(
     )
     artifacts = write_artifacts(doc)
     findings = gate(doc, artifacts, hidden)
+    findings += occurrence_findings(version.text, [span for span, _ in approved_list])
     if findings:
         audit.record(
             session,
@@ -407,7 +390,6 @@ def release_cable(
         )
         raise ReleaseBlocked(findings)
 
-    approved = {(span.start, span.end) for span, _ in approved_list}
     head = audit.chain_head_summary(session)
     released_at = utcnow()
     files = {
@@ -422,9 +404,8 @@ def release_cable(
     record = {
         "cable": {
             "id": cable.id,
-            "reference_id": _reference_id(version, approved, cable),
+            "reference_id": _reference_id(doc, cable),
             "version": version.number,
-            "version_sha256": version.sha256,
         },
         "case_number": case_number,
         "doc_number": doc_number,
@@ -573,12 +554,49 @@ def _zip_member(archive: zipfile.ZipFile, name: str, data: bytes, *, compress: b
     archive.writestr(info, data)
 
 
-def export_package(session: Session, actor: User | None, release_ids: Sequence[int]) -> bytes:
+#: Keys of a stored record's ``cable`` part that are a function of the unredacted text
+#: (written by earlier versions); never passed on.
+LEGACY_HIDDEN_KEYS = frozenset({"version_sha256"})
+
+
+def manifest_record(record: dict[str, Any], *, names_staff: bool = False) -> dict[str, Any]:
+    """A release record as a package's manifest carries it: without the names (and ids) of
+    the staff who proposed, approved and released unless ``names_staff``
+    (``MANIFEST_NAMES_STAFF``); when and how many approvals stay. A new dict; ``record``
+    is left alone."""
+    out = dict(record)
+    if isinstance(out.get("cable"), dict):
+        # Records written before the digest of the version text was dropped still hold it.
+        out["cable"] = {k: v for k, v in out["cable"].items() if k not in LEGACY_HIDDEN_KEYS}
+    if names_staff:
+        return out
+    out.pop("released_by", None)
+    out["redactions"] = [
+        {
+            **{key: value for key, value in item.items() if key not in ("proposer", "approvals")},
+            "approvals": [
+                {key: value for key, value in a.items() if key != "approver"}
+                for a in item.get("approvals") or []
+            ],
+        }
+        for item in record.get("redactions") or []
+    ]
+    return out
+
+
+def export_package(
+    session: Session,
+    actor: User | None,
+    release_ids: Sequence[int],
+    *,
+    names_staff: bool = False,
+) -> bytes:
     """A ZIP of the given releases: each one's PDF, text and JSON (``C05771875.pdf``...),
     and ``manifest.json`` with the SHA-256 of every file, the release records and the audit
     head. Deterministic: the same releases and audit head give the same bytes (fixed member
     dates and order, canonical JSON).
 
+    The records name no staff unless ``names_staff`` (see :func:`manifest_record`).
     ``actor`` None is the local operator (the CLI). Raises ``NotFound`` for an unknown release
     or one above the actor's clearance, ``NotPermitted`` for an actor who is not a release
     authority, ``RuntimeError`` if a stored file no longer matches its record. A release
@@ -617,7 +635,9 @@ def export_package(session: Session, actor: User | None, release_ids: Sequence[i
             name = file_name(release.doc_number, artifact.name)
             members.append((name, artifact.data, artifact.name != "pdf"))
             files[name] = digest
-        records.append({"release_id": release.id, **release.record})
+        records.append(
+            {"release_id": release.id, **manifest_record(release.record, names_staff=names_staff)}
+        )
     manifest = {
         "format": PACKAGE_FORMAT,
         "audit_head": head,

@@ -39,6 +39,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from redactor.redaction.regions import extra_regions, regions
 from redactor.redaction.spans import Span, merge_spans
 from redactor.release.render import Excision, render_release
 
@@ -339,6 +340,24 @@ def segments_html(segments: Iterable[Segment], *, offsets: bool = True) -> Html:
 def has_invisible(text: str) -> bool:
     """True if ``text`` holds a character :func:`segment_text` shows as a badge."""
     return any(m.group() not in "\n\t" for m in INVISIBLE_RE.finditer(text))
+
+
+def other_regions(
+    text: str,
+    portions: Iterable[tuple[int, int, int]],
+    view: object,
+    shown: Iterable[tuple[int, int]],
+) -> tuple[tuple[str, int, int], ...]:
+    """``(label, start, end)`` of every region a reviewer may propose on that the page does
+    not show otherwise: the lines outside every portion and header field (transmission
+    header, routing, ``... FOR ...`` lines) and the fields not among ``shown`` (the areas
+    the page lists already, portions included). A page that shows these as selectable
+    segments lets a reviewer select every character a release prints
+    (see :mod:`redactor.redaction.regions`)."""
+    portions = list(portions)
+    areas = regions(text, portions, view)
+    listed = [(a, b) for a, b, _ in portions] + list(shown)
+    return tuple((r.label, r.start, r.end) for r in extra_regions(areas, listed))
 
 
 # --------------------------------------------------------------------------- preview

@@ -530,6 +530,8 @@ class VersionPage:
     header: dict[str, Any]  # banner, caveats, decl, classified_by of the parse
     portions: tuple[PortionRow, ...]
     fields: tuple[tuple[str, str, int, int], ...]  # key, label, start, end
+    # Regions outside the portions and the fields above (routing lines...): label, start, end
+    others: tuple[tuple[str, int, int], ...]
     withheld: tuple[tuple[int, int], ...]  # WikiLeaks runs
     drops: tuple[tuple[int, int], ...]  # page-break lines left out of the display
     warnings: dict[int | None, tuple[WarningView, ...]]  # by portion index; None: header
@@ -574,6 +576,10 @@ def _build_version_page(
         for key, label in HEADER_FIELDS
         if (pair := _pair(spans.get(key)))
     )
+    others = display.other_regions(
+        text, [(p.start, p.end, p.index) for p in portions], parsed,
+        [(start, end) for _, _, start, end in fields],
+    )
     warnings: dict[int | None, list[WarningView]] = defaultdict(list)
     for w in parsed.get("warnings") or []:
         at = w.get("start")
@@ -589,6 +595,7 @@ def _build_version_page(
         header={key: parsed.get(key) for key in ("banner", "caveats", "decl", "classified_by")},
         portions=portions,
         fields=fields,
+        others=others,
         withheld=withheld,
         drops=drops,
         warnings={home: tuple(views) for home, views in warnings.items()},
@@ -831,6 +838,10 @@ def load_review(
         FieldView(key, label, start, end, area_html(start, end))
         for key, label, start, end in version.fields
     ]
+    other_lines = [
+        FieldView(f"line-{start}", label, start, end, area_html(start, end))
+        for label, start, end in version.others
+    ]
     wanted = {ref["cable_id"] for ref in version.references if ref["cable_id"]}
     known = set()
     if wanted:
@@ -858,6 +869,7 @@ def load_review(
         "decl_passed": _decl_passed(version.header, today),
         "references": references,
         "fields": fields,
+        "other_lines": other_lines,
         "portions": portion_views,
         "header_proposals": header_proposals,
         "header_warnings": version.warnings.get(None, ()),
@@ -915,6 +927,10 @@ def load_preview(
         pair = _pair(spans.get(key))
         if pair:
             fields.append({"label": label, "pieces": pieces(*pair)})
+    others = display.other_regions(
+        text, [(p.start, p.end, p.index) for p in portions], parsed,
+        [p for p in (_pair(spans.get(key)) for key, _ in HEADER_FIELDS) if p],
+    )
     record_view(session, actor, cable, version.number)
     return {
         "cable": _row(cable),
@@ -923,6 +939,7 @@ def load_preview(
         "approved_count": len(approved),
         "pending_count": len(pending),
         "fields": fields,
+        "other_lines": [{"label": label, "pieces": pieces(a, b)} for label, a, b in others],
         "portions": [
             {
                 "index": p.index,

@@ -463,7 +463,7 @@ def release_json(release: Release, reference_id: str) -> dict[str, Any]:
         "released_at": iso(release.released_at),
         "released_by": release.released_by_id,
         "audit_head": release.audit_head,
-        "record": release.record,
+        "record": releases.manifest_record(release.record, names_staff=True),
         "artifacts": [
             {
                 "name": row.name,

@@ -45,14 +45,16 @@ def _write_atomically(path: Path, data: bytes) -> None:
 @click.argument("reference_ids", nargs=-1)
 def export_package_command(out_path: Path, reference_ids: tuple[str, ...]) -> None:
     """Write the release package of REFERENCE_ID... (default: every released cable)."""
-    with open_store() as (_settings, session):
+    with open_store() as (settings, session):
         try:
             ids = latest_releases(session, list(reference_ids))
         except NotFound as exc:
             raise click.ClickException(str(exc)) from exc
         if not ids:
             raise click.ClickException("nothing has been released yet")
-        package = export_package(session, None, ids)
+        package = export_package(
+            session, None, ids, names_staff=bool(settings.get("MANIFEST_NAMES_STAFF"))
+        )
         session.commit()
     _write_atomically(out_path, package)
     click.echo(f"{out_path}: {len(ids)} release(s), {len(package)} bytes")

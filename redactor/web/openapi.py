@@ -406,7 +406,13 @@ def _schemas() -> dict[str, Schema]:
                 "case_number": _nullable(
                     {**STRING, "description": "F-YYYY-NNNNN; a new one when absent."}
                 ),
-                "release_date": _nullable({**STRING, "description": "YYYY-MM-DD; today."}),
+                "release_date": _nullable(
+                    {
+                        **STRING,
+                        "description": "YYYY-MM-DD (default today), between the cable's own "
+                        "date (or 1900) and tomorrow.",
+                    }
+                ),
             },
             required=(),
         ),
