@@ -313,7 +313,7 @@ def test_two_required_approvals_need_two_different_approvers(session, people, ca
             session, people["anna"], red, expected_row_version=red.row_version,
             approvals_required=2,
         )
-    assert review.approved_spans(session, cable) == []
+    assert review.approved_spans(session, cable, approvals_required=2) == []
     redactions.approve(
         session, people["abe"], red, expected_row_version=red.row_version, approvals_required=2
     )
