@@ -651,7 +651,11 @@ def _decide(
             "this redaction is approved: a rejection would show its text on one person's word;"
             " its proposer may propose a change or a withdrawal, which a second person decides"
         )
-    if kind == DecisionKind.APPROVE and effective == states.APPROVED:
+    if (
+        kind == DecisionKind.APPROVE
+        and redaction.status == RedactionStatus.PENDING
+        and effective == states.APPROVED
+    ):
         effective = states.PENDING  # a lowered setting: one more approval settles it
     _check(effective, action)
     clean_reason = _text(reason, "reason", required=kind == DecisionKind.REJECT)
