@@ -319,6 +319,12 @@ class Redaction(Base):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
     row_version: Mapped[int] = mapped_column(Integer, default=1)
+    # A change to an approved redaction is a row of its own: it replaces that redaction once
+    # a second person approves it (a withdrawal request when ``withdraws``).
+    replaces_id: Mapped[int | None] = mapped_column(
+        ForeignKey("redactions.id", name="fk_redactions_replaces"), index=True
+    )
+    withdraws: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     proposer: Mapped[User] = relationship(foreign_keys=[proposer_id])
     decisions: Mapped[list[Decision]] = relationship(

@@ -472,7 +472,9 @@ def test_only_the_proposer_withdraws_and_only_once(reviewer, make_api, cable):
     assert again.status_code == 409 and error_code(again) == "illegal_transition"
 
 
-def test_editing_the_span_voids_the_approval(reviewer, approver, cable):
+def test_editing_the_span_of_an_approved_redaction_proposes_a_change(reviewer, approver, cable):
+    # Formerly the edit voided the approval in place; now the approved redaction stays in
+    # force and the edit is a pending change of its own (tests/security/test_two_person.py).
     made = propose_name(reviewer).get_json()
     approved = approver.post(f"/api/v1/redactions/{made['id']}/approve", json={"version": 1})
     assert approved.get_json()["status"] == "approved"
@@ -482,11 +484,14 @@ def test_editing_the_span_voids_the_approval(reviewer, approver, cable):
     edited = reviewer.patch(path, json={"version": 2, "end": made["end"] - 1})
     assert edited.status_code == 200
     body = edited.get_json()
-    assert body["status"] == "pending" and body["revision"] == 2 and body["approvals"] == 0
-    assert body["decisions"][0]["void"] is True
-    assert approver.patch(path, json={"version": 3, "codes": ["B7(C)"]}).status_code == 403
-    assert reviewer.patch(path, json={"version": 3, "codes": ["NOPE"]}).status_code == 422
-    assert reviewer.patch(path, json={"version": 3, "start": "0"}).status_code == 400
+    assert body["status"] == "pending" and body["replaces_id"] == made["id"]
+    assert body["approvals"] == 0 and body["end"] == made["end"] - 1
+    again = reviewer.patch(path, json={"version": 3, "end": made["end"] - 2})
+    assert again.status_code == 409 and error_code(again) == "illegal_transition"
+    change = f"/api/v1/redactions/{body['id']}"
+    assert approver.patch(change, json={"version": 1, "codes": ["B7(C)"]}).status_code == 403
+    assert reviewer.patch(change, json={"version": 1, "codes": ["NOPE"]}).status_code == 422
+    assert reviewer.patch(change, json={"version": 1, "start": "0"}).status_code == 400
 
 
 def test_comments_are_listed_and_added_by_participants(reviewer, approver, make_api, cable):

@@ -313,7 +313,7 @@ def test_two_required_approvals_need_two_different_approvers(session, people, ca
             session, people["anna"], red, expected_row_version=red.row_version,
             approvals_required=2,
         )
-    assert review.approved_spans(session, cable) == []
+    assert review.approved_spans(session, cable, approvals_required=2) == []
     redactions.approve(
         session, people["abe"], red, expected_row_version=red.row_version, approvals_required=2
     )
@@ -354,31 +354,40 @@ def test_a_decided_proposal_cannot_be_decided_again(session, people, cable):
 # --- editing voids decisions ------------------------------------------------------------------
 
 
-def test_editing_the_codes_of_an_approved_redaction_voids_its_approval(session, people, cable):
+def test_editing_the_codes_of_an_approved_redaction_proposes_a_change(session, people, cable):
+    # Formerly the edit voided the approval in place (one person un-hiding approved text);
+    # now it is a change of its own, and the approved redaction stays until it is approved.
     red = propose(session, people["rita"], cable)
     redactions.approve(session, people["anna"], red, expected_row_version=red.row_version)
     session.commit()
-    redactions.edit(
+    change = redactions.edit(
         session, people["rita"], red, expected_row_version=red.row_version,
         codes=["B1", "1.4(D)"],
     )
     session.commit()
-    assert red.status == RedactionStatus.PENDING and red.revision == 2
-    assert [d.void for d in red.decisions] == [True]
-    assert review.approved_spans(session, cable) == []
-    redactions.approve(session, people["anna"], red, expected_row_version=red.row_version)
-    assert red.status == RedactionStatus.APPROVED
+    assert change.id != red.id and change.replaces_id == red.id
+    assert change.status == RedactionStatus.PENDING
+    assert red.status == RedactionStatus.APPROVED and red.revision == 1
+    assert review.approved_spans(session, cable) == [(Span(red.start, red.end), ("B6",))]
+    redactions.approve(session, people["anna"], change, expected_row_version=change.row_version)
+    assert change.status == RedactionStatus.APPROVED
+    assert red.status == RedactionStatus.WITHDRAWN
     assert review.approved_spans(session, cable) == [
-        (Span(red.start, red.end), ("B1", "1.4(D)"))
+        (Span(change.start, change.end), ("B1", "1.4(D)"))
     ]
 
 
-def test_editing_the_span_voids_approvals_and_moves_the_redaction(session, people, cable):
+def test_editing_the_span_of_a_pending_proposal_voids_approvals_and_moves_it(
+    session, people, cable
+):
     red = propose(session, people["rita"], cable)
-    redactions.approve(session, people["anna"], red, expected_row_version=red.row_version)
+    redactions.approve(
+        session, people["anna"], red, expected_row_version=red.row_version, approvals_required=2
+    )
     start, end = span_of(session, cable, "Perez")
     redactions.edit(
-        session, people["rita"], red, expected_row_version=red.row_version, start=start, end=end
+        session, people["rita"], red, expected_row_version=red.row_version, start=start, end=end,
+        approvals_required=2,
     )
     assert (red.start, red.end, red.portion_index) == (start, end, 0)
     assert red.status == RedactionStatus.PENDING
@@ -522,11 +531,21 @@ def test_withdraw_is_for_the_proposer_on_pending_proposals_and_is_final(session,
         redactions.approve(session, people["anna"], red, expected_row_version=red.row_version)
 
 
-def test_an_approved_proposal_cannot_be_withdrawn(session, people, cable):
+def test_an_approved_proposal_is_withdrawn_only_by_a_request_a_second_person_approves(
+    session, people, cable
+):
     red = propose(session, people["rita"], cable)
     redactions.approve(session, people["anna"], red, expected_row_version=red.row_version)
-    with pytest.raises(IllegalTransition):
+    request = redactions.withdraw(
+        session, people["rita"], red, expected_row_version=red.row_version
+    )
+    assert request.withdraws and request.status == RedactionStatus.PENDING
+    assert red.status == RedactionStatus.APPROVED
+    with pytest.raises(IllegalTransition, match="already open"):
         redactions.withdraw(session, people["rita"], red, expected_row_version=red.row_version)
+    redactions.approve(session, people["abe"], request, expected_row_version=request.row_version)
+    assert red.status == RedactionStatus.WITHDRAWN and request.status == RedactionStatus.WITHDRAWN
+    assert review.approved_spans(session, cable) == []
 
 
 # --- comments ---------------------------------------------------------------------------------

@@ -34,9 +34,30 @@ def test_a_pending_redaction_may_be_decided_withdrawn_or_stay_pending(target):
     assert states.can_redaction_transition(RedactionStatus.PENDING, target)
 
 
-@pytest.mark.parametrize("current", ["approved", "rejected"])
-def test_a_decided_redaction_returns_to_pending_on_an_edit_by_its_proposer(current):
-    assert states.redaction_status_after(current, states.EDIT) == "pending"
+def test_a_rejected_redaction_returns_to_pending_on_an_edit_by_its_proposer():
+    assert states.redaction_status_after("rejected", states.EDIT) == "pending"
+
+
+def test_an_approved_redaction_never_returns_to_pending_in_place():
+    # A change of an approved redaction is a proposal of its own (two people to show again).
+    assert not states.can_redaction_transition("approved", "pending")
+    with pytest.raises(states.TransitionError):
+        states.redaction_status_after("approved", states.EDIT)
+
+
+@pytest.mark.parametrize(
+    ("status", "approvals", "required", "effective"),
+    [
+        ("approved", 1, 2, "awaiting"),  # the setting was raised: still hidden, outstanding
+        ("approved", 2, 2, "approved"),
+        ("pending", 1, 1, "approved"),  # the setting was lowered: counts as approved
+        ("pending", 1, 2, "pending"),
+        ("rejected", 0, 1, "rejected"),
+    ],
+)
+def test_the_effective_status_fails_closed(status, approvals, required, effective):
+    assert states.effective_status(status, approvals, required) == effective
+    assert states.is_protected(effective) == (effective in ("approved", "awaiting"))
 
 
 @pytest.mark.parametrize("current", ["pending", "approved", "rejected"])

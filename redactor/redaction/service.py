@@ -26,6 +26,14 @@ any other.
 
 Audit payloads carry offsets, codes, states and SHA-256 digests of rationales, reasons and
 comments, never their text, which may quote the cable (see :mod:`redactor.review.service`).
+
+Two people to hide, two people to show again: a redaction that is approved (or awaiting a
+further approval, see :mod:`redactor.review.states`) is never edited in span or codes,
+withdrawn or rejected in place. Its proposer's edit or withdrawal creates a *change*: a new
+pending row that ``replaces_id`` it (``withdraws`` for a withdrawal request). The approved
+row keeps hiding its text until another approver approves the change; then, in the same
+transaction, the approved row is withdrawn (``redaction.supersede``). A rejected or
+withdrawn change leaves the approved row as it was.
 """
 
 from __future__ import annotations
@@ -63,8 +71,10 @@ from redactor.review.policy import (
     can_withdraw,
 )
 from redactor.review.service import (
+    effective_status,
     flush,
     lock_cable,
+    open_change,
     refresh_cable_status,
     require_visible,
     valid_approvals,
@@ -181,6 +191,96 @@ def _lock(session: Session, cable: Cable, redaction: Redaction) -> Redaction:
     # Always the cable first, then the redaction: one lock order, no deadlocks.
     lock_cable(session, cable)
     return _lock_redaction(session, redaction)
+
+
+def _required(approvals_required: object) -> int:
+    if type(approvals_required) is not int or approvals_required < 1:
+        raise ValueError("approvals_required must be a positive integer")
+    return approvals_required
+
+
+def _propose_change(
+    session: Session,
+    actor: User,
+    cable: Cable,
+    redaction: Redaction,
+    span: Span,
+    portion_index: int | None,
+    codes: list[str],
+    rationale: str,
+    *,
+    withdraws: bool,
+) -> Redaction:
+    """A pending change of the protected ``redaction`` (a withdrawal request when
+    ``withdraws``), by its proposer; ``IllegalTransition`` if one is open already. The
+    caller has checked that ``redaction`` is protected."""
+    existing = open_change(session, redaction)
+    if existing is not None:
+        raise IllegalTransition(
+            f"a change of this redaction is already open (#{existing.id}); edit or withdraw it"
+        )
+    change = Redaction(
+        cable_id=redaction.cable_id,
+        version_id=redaction.version_id,
+        portion_index=portion_index,
+        start=span.start,
+        end=span.end,
+        codes=codes,
+        rationale=rationale,
+        proposer_id=actor.id,
+        status=RedactionStatus.PENDING,
+        revision=1,
+        replaces_id=redaction.id,
+        withdraws=withdraws,
+    )
+    session.add(change)
+    _touch(redaction)  # the page that showed it without its change is out of date
+    flush(session)
+    audit.record(
+        session,
+        actor,
+        "redaction.propose",
+        subject=("redaction", change.id),
+        data={
+            "cable_id": cable.id,
+            "version": session.get(CableVersion, redaction.version_id).number,
+            **_snapshot(change),
+            "whole_portion": False,
+            "replaces_id": redaction.id,
+            "withdraws": withdraws,
+        },
+    )
+    return change
+
+
+def _complete_change(session: Session, actor: User, change: Redaction) -> int | None:
+    """Once ``change`` is approved, the redaction it replaces is withdrawn (and a withdrawal
+    request, its work done, too). Returns the id of the replaced redaction, or None."""
+    if change.replaces_id is None or change.status != RedactionStatus.APPROVED:
+        return None
+    old = session.scalars(
+        select(Redaction)
+        .where(Redaction.id == change.replaces_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if old.status == RedactionStatus.WITHDRAWN:  # pragma: no cover - changes are one at a time
+        return old.id
+    old.status = RedactionStatus(
+        states.redaction_status_after(old.status, states.SUPERSEDE, effective=states.APPROVED)
+    )
+    _touch(old)
+    if change.withdraws:
+        change.status = RedactionStatus.WITHDRAWN
+    flush(session)
+    audit.record(
+        session,
+        actor,
+        "redaction.supersede",
+        subject=("redaction", old.id),
+        data={"replaced_by": change.id, "withdrawal": bool(change.withdraws)},
+    )
+    return old.id
 
 
 # --- proposing --------------------------------------------------------------------------------
@@ -334,21 +434,29 @@ def edit(
     end: int | None = None,
     codes: Iterable[str] | str | None = None,
     rationale: str | None = None,
+    approvals_required: int = 1,
 ) -> Redaction:
     """Change the span, codes or rationale of ``actor``'s own proposal.
 
     A change of span or codes starts a new revision: every earlier decision becomes void and
     the proposal is pending again. A change of the rationale alone keeps status and
-    decisions. Raises ``NotFound``, ``NotPermitted`` (not the proposer),
-    ``IllegalTransition`` (withdrawn), ``StaleVersion``, ``InvalidInput``. Audits
-    ``redaction.edit`` with before and after.
+    decisions. On a protected redaction (approved, or awaiting a further approval under
+    ``approvals_required``) a change of span or codes is not made in place: it returns a new
+    pending proposal that replaces the approved one once another approver approves it (the
+    approved one stays in force meanwhile). Raises ``NotFound``, ``NotPermitted`` (not the
+    proposer), ``IllegalTransition`` (withdrawn; a withdrawal request; a change already
+    open), ``StaleVersion``, ``InvalidInput``. Audits ``redaction.edit`` with before and
+    after (and ``change_id`` for a change).
     """
     cable, redaction = _prepare(session, actor, redaction)
     if not can_edit_proposal(actor.id, actor.roles, redaction.proposer_id):
         raise NotPermitted("only the proposer may edit a proposal")
     redaction = _lock(session, cable, redaction)
     _check_version(redaction, expected_row_version)
-    _check(redaction.status, states.EDIT)
+    if redaction.withdraws:
+        raise IllegalTransition("a withdrawal request cannot be edited; withdraw the request")
+    effective = effective_status(redaction, _required(approvals_required))
+    _check(effective, states.EDIT)
 
     new_start = redaction.start if start is None else start
     new_end = redaction.end if end is None else end
@@ -366,7 +474,23 @@ def edit(
     substantive = (span.start, span.end) != (redaction.start, redaction.end) or new_codes != list(
         redaction.codes
     )
-    status = states.redaction_status_after(redaction.status, states.EDIT, substantive=substantive)
+    if substantive and states.is_protected(effective):
+        change = _propose_change(
+            session, actor, cable, redaction, span, portion_index, new_codes, new_rationale,
+            withdraws=False,
+        )
+        audit.record(
+            session,
+            actor,
+            "redaction.edit",
+            subject=("redaction", redaction.id),
+            data={"before": before, "after": _snapshot(change), "change_id": change.id},
+        )
+        refresh_cable_status(session, cable, actor=actor)
+        return change
+    status = states.redaction_status_after(
+        redaction.status, states.EDIT, substantive=substantive, effective=effective
+    )
     voided = 0
     if substantive:
         for decision in redaction.decisions:
@@ -393,19 +517,45 @@ def edit(
 
 
 def withdraw(
-    session: Session, actor: User, redaction: Redaction, *, expected_row_version: int
+    session: Session,
+    actor: User,
+    redaction: Redaction,
+    *,
+    expected_row_version: int,
+    approvals_required: int = 1,
 ) -> Redaction:
-    """Withdraw ``actor``'s own pending proposal (final). Raises ``NotFound``,
-    ``NotPermitted`` (not the proposer), ``IllegalTransition`` (not pending),
-    ``StaleVersion``. Audits ``redaction.withdraw``."""
+    """Withdraw ``actor``'s own pending proposal (final), or request the withdrawal of a
+    protected one (approved, or awaiting a further approval under ``approvals_required``).
+
+    A request is a new pending proposal (``withdraws``) returned in place of the withdrawn
+    one; the approved redaction stays in force until another approver approves the request.
+    Withdrawing a pending request cancels it. Raises ``NotFound``, ``NotPermitted`` (not the
+    proposer), ``IllegalTransition`` (rejected or withdrawn; a change already open),
+    ``StaleVersion``. Audits ``redaction.withdraw`` or ``redaction.withdraw_request``."""
     cable, redaction = _prepare(session, actor, redaction)
     if not can_withdraw(actor.id, actor.roles, redaction.proposer_id):
         raise NotPermitted("only the proposer may withdraw a proposal")
     redaction = _lock(session, cable, redaction)
     _check_version(redaction, expected_row_version)
-    _check(redaction.status, states.WITHDRAW)
+    effective = effective_status(redaction, _required(approvals_required))
+    if states.is_protected(effective) and not redaction.withdraws:
+        request = _propose_change(
+            session, actor, cable, redaction,
+            Span(redaction.start, redaction.end), redaction.portion_index,
+            list(redaction.codes), "", withdraws=True,
+        )
+        audit.record(
+            session,
+            actor,
+            "redaction.withdraw_request",
+            subject=("redaction", redaction.id),
+            data={"revision": redaction.revision, "request_id": request.id},
+        )
+        refresh_cable_status(session, cable, actor=actor)
+        return request
+    _check(effective, states.WITHDRAW)
     redaction.status = RedactionStatus(
-        states.redaction_status_after(redaction.status, states.WITHDRAW)
+        states.redaction_status_after(redaction.status, states.WITHDRAW, effective=effective)
     )
     _touch(redaction)
     flush(session)
@@ -433,8 +583,7 @@ def _decide(
     reason: str,
     approvals_required: int,
 ) -> Redaction:
-    if type(approvals_required) is not int or approvals_required < 1:
-        raise ValueError("approvals_required must be a positive integer")
+    _required(approvals_required)
     action = states.APPROVE if kind == DecisionKind.APPROVE else states.REJECT
     cable, redaction = _prepare(session, actor, redaction)
     if not can_approve(actor.id, actor.roles, redaction.proposer_id):
@@ -443,10 +592,26 @@ def _decide(
         raise NotPermitted("only approvers decide on proposals")
     redaction = _lock(session, cable, redaction)
     _check_version(redaction, expected_row_version)
-    _check(redaction.status, action)
     valid = valid_approvals(redaction, list(redaction.decisions))
+    effective = states.effective_status(redaction.status, len(valid), approvals_required)
     if kind == DecisionKind.APPROVE and any(d.approver_id == actor.id for d in valid):
+        if redaction.status == RedactionStatus.PENDING and effective == states.APPROVED:
+            # The setting was lowered: the approvals it holds are enough. Recording it as
+            # approved needs no new decision, so the approver who gave one may settle it.
+            return _settle(session, actor, cable, redaction, valid, approvals_required)
         raise IllegalTransition("you have already approved this revision")
+    if kind == DecisionKind.REJECT and states.is_protected(effective):
+        raise IllegalTransition(
+            "this redaction is approved: a rejection would show its text on one person's word;"
+            " its proposer may propose a change or a withdrawal, which a second person decides"
+        )
+    if (
+        kind == DecisionKind.APPROVE
+        and redaction.status == RedactionStatus.PENDING
+        and effective == states.APPROVED
+    ):
+        effective = states.PENDING  # a lowered setting: one more approval settles it
+    _check(effective, action)
     clean_reason = _text(reason, "reason", required=kind == DecisionKind.REJECT)
 
     decision = Decision(
@@ -465,11 +630,16 @@ def _decide(
     approvals = len(valid) + (1 if kind == DecisionKind.APPROVE else 0)
     redaction.status = RedactionStatus(
         states.redaction_status_after(
-            redaction.status, action, approvals=approvals, required=approvals_required
+            redaction.status,
+            action,
+            approvals=approvals,
+            required=approvals_required,
+            effective=effective,
         )
     )
     _touch(redaction)
     flush(session)
+    superseded = _complete_change(session, actor, redaction)
     audit.record(
         session,
         actor,
@@ -486,6 +656,36 @@ def _decide(
             "approvals": approvals,
             "approvals_required": approvals_required,
             "status": redaction.status.value,
+            **({"superseded_id": superseded} if superseded is not None else {}),
+        },
+    )
+    refresh_cable_status(session, cable, actor=actor)
+    return redaction
+
+
+def _settle(
+    session: Session,
+    actor: User,
+    cable: Cable,
+    redaction: Redaction,
+    valid: list[Decision],
+    approvals_required: int,
+) -> Redaction:
+    redaction.status = RedactionStatus.APPROVED
+    _touch(redaction)
+    flush(session)
+    superseded = _complete_change(session, actor, redaction)
+    audit.record(
+        session,
+        actor,
+        "redaction.settle",
+        subject=("redaction", redaction.id),
+        data={
+            "revision": redaction.revision,
+            "approvals": len(valid),
+            "approvals_required": approvals_required,
+            "status": redaction.status.value,
+            **({"superseded_id": superseded} if superseded is not None else {}),
         },
     )
     refresh_cable_status(session, cable, actor=actor)

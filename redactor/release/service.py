@@ -64,7 +64,6 @@ from redactor.models import (
     CableVersion,
     Portion,
     Redaction,
-    RedactionStatus,
     Release,
     ReleaseArtifact,
     User,
@@ -89,6 +88,7 @@ from redactor.review.service import (
     approved_spans,
     flush,
     lock_cable,
+    outstanding_redactions,
     require_visible,
     valid_approvals,
     version_of,
@@ -345,13 +345,14 @@ def release_cable(
             f"only a cable that is ready can be released; this one is {cable.status}"
         )
     version = version_of(session, cable)
-    pending = session.scalar(
-        select(func.count())
-        .select_from(Redaction)
-        .where(Redaction.version_id == version.id, Redaction.status == RedactionStatus.PENDING)
-    )
-    if pending:
-        raise IllegalTransition(f"{pending} proposal(s) on this cable are still pending")
+    # Fail closed: pending proposals, changes and withdrawal requests, and approved ones short
+    # of the approvals now required (the setting was raised), all hold the release.
+    outstanding = outstanding_redactions(session, version, approvals_required=approvals_required)
+    if outstanding:
+        raise IllegalTransition(
+            f"{len(outstanding)} proposal(s) on this cable still await a decision"
+            " (pending, or awaiting further approval)"
+        )
     release_date = check_release_date(release_date, cable)
 
     lock_numbering(session)

@@ -52,7 +52,7 @@ from redactor.models import (
 )
 from redactor.redaction.exemptions import B3_STATUTES, CATALOGUE
 from redactor.redaction.spans import Span
-from redactor.review import display
+from redactor.review import display, states
 from redactor.review import service as review
 from redactor.review.policy import (
     Level,
@@ -300,10 +300,13 @@ def _user_names(session: Session, ids: set[int]) -> dict[int, str]:
     return {uid: display_name or username for uid, username, display_name in rows}
 
 
-def dashboard_model(session: Session, actor: User) -> dict[str, Any]:
-    """The user's queues: proposals awaiting their approval, their rejected proposals,
-    cables in review and recent releases (all behind the clearance filter)."""
-    pending = review.pending_for_approver(session, actor)
+def dashboard_model(
+    session: Session, actor: User, *, approvals_required: int = 1
+) -> dict[str, Any]:
+    """The user's queues: proposals awaiting their approval (approved ones short of
+    ``approvals_required`` included), their rejected proposals, cables in review and recent
+    releases (all behind the clearance filter)."""
+    pending = review.pending_for_approver(session, actor, approvals_required=approvals_required)
     rejected = review.rejected_for_proposer(session, actor)
     in_review = session.scalars(
         visible_cables(actor)
@@ -377,6 +380,8 @@ class ProposalView:
     may_edit: bool
     may_withdraw: bool
     may_comment: bool
+    replaces_id: int | None = None  # a change of (or request to withdraw) this redaction
+    withdraws: bool = False
 
 
 @dataclass(frozen=True)
@@ -631,6 +636,8 @@ class RedactionRow(NamedTuple):
     row_version: int
     revision: int
     portion_index: int | None
+    replaces_id: int | None
+    withdraws: bool
 
 
 class DecisionRow(NamedTuple):
@@ -777,12 +784,14 @@ def load_review(
 
     def proposal(r: RedactionRow) -> ProposalView:
         mine = r.proposer_id == actor.id
-        pending = r.status == RedactionStatus.PENDING
         valid = review.valid_approvals(r, decisions[r.id])
+        effective = states.effective_status(r.status, len(valid), approvals_required)
+        # Awaiting: approved under a lower setting, still hidden, an approver may add one.
+        pending = effective in (states.PENDING, states.AWAITING)
         cut = min(r.end, r.start + EXCERPT_CHARS)
         return ProposalView(
             id=r.id,
-            status=r.status.value,
+            status=effective,
             start=r.start,
             end=r.end,
             codes=tuple(r.codes),
@@ -808,8 +817,14 @@ def load_review(
             and can_approve(actor.id, roles, r.proposer_id)
             and not any(d.approver_id == actor.id for d in valid),
             may_edit=r.status != RedactionStatus.WITHDRAWN
+            and not r.withdraws
             and can_edit_proposal(actor.id, roles, r.proposer_id),
-            may_withdraw=pending and can_withdraw(actor.id, roles, r.proposer_id),
+            # Of a protected one, "withdraw" asks a second person (a withdrawal request).
+            may_withdraw=effective != states.REJECTED
+            and r.status != RedactionStatus.WITHDRAWN
+            and can_withdraw(actor.id, roles, r.proposer_id),
+            replaces_id=r.replaces_id,
+            withdraws=bool(r.withdraws),
             may_comment=may_comment,
         )
 
@@ -877,7 +892,15 @@ def load_review(
         "unclassified_left": unclassified_left,
         "may_propose": can_propose(roles),
         "may_mark": can_mark_reviewed(roles),
-        "pending_count": sum(1 for r in redactions if r.status == RedactionStatus.PENDING),
+        "pending_count": sum(
+            1
+            for r in redactions
+            if states.is_outstanding(
+                states.effective_status(
+                    r.status, len(review.valid_approvals(r, decisions[r.id])), approvals_required
+                )
+            )
+        ),
         "approved_count": sum(1 for r in redactions if r.status == RedactionStatus.APPROVED),
         "approvals_required": approvals_required,
         "code_groups": CODE_GROUPS,

@@ -92,6 +92,46 @@ def valid_approvals(redaction: Redaction, decisions: list[Decision]) -> list[Dec
     ]
 
 
+def effective_status(redaction: Redaction, required: int) -> str:
+    """``redaction``'s status under ``required`` approvals (see
+    :func:`redactor.review.states.effective_status`); its decisions must be loaded."""
+    approvals = len(valid_approvals(redaction, list(redaction.decisions)))
+    return states.effective_status(redaction.status, approvals, required)
+
+
+def open_change(session: Session, redaction: Redaction) -> Redaction | None:
+    """The pending change (or withdrawal request) of ``redaction``, if one is open."""
+    return session.scalars(
+        select(Redaction)
+        .where(Redaction.replaces_id == redaction.id, Redaction.status == RedactionStatus.PENDING)
+        .order_by(Redaction.id)
+        .limit(1)
+    ).one_or_none()
+
+
+def outstanding_redactions(
+    session: Session, version: CableVersion, *, approvals_required: int
+) -> list[Redaction]:
+    """The redactions of ``version`` that still await a decision under
+    ``approvals_required``: pending ones (changes and withdrawal requests included) and
+    approved ones short of the approvals now required. A release waits for them."""
+    rows = session.scalars(
+        select(Redaction)
+        .where(
+            Redaction.version_id == version.id,
+            Redaction.status.in_((RedactionStatus.PENDING, RedactionStatus.APPROVED)),
+        )
+        .options(selectinload(Redaction.decisions))
+        .order_by(Redaction.start, Redaction.end, Redaction.id)
+    ).all()
+    return [
+        r
+        for r in rows
+        if r.status == RedactionStatus.PENDING
+        or states.is_outstanding(effective_status(r, approvals_required))
+    ]
+
+
 # --- the cable's review status ----------------------------------------------------------------
 
 
@@ -263,9 +303,12 @@ def _visible_current_redactions(actor: User):
     )
 
 
-def pending_for_approver(session: Session, actor: User) -> list[Redaction]:
+def pending_for_approver(
+    session: Session, actor: User, *, approvals_required: int = 1
+) -> list[Redaction]:
     """Pending proposals on the current versions of cables ``actor`` may see, proposed by
-    someone else and not yet approved by ``actor`` at their current revision; oldest first.
+    someone else and not yet approved by ``actor`` at their current revision, and approved
+    ones that are short of ``approvals_required`` (awaiting further approval); oldest first.
     Empty for a user who is not an approver."""
     if Role.APPROVER not in actor.roles:
         return []
@@ -282,13 +325,23 @@ def pending_for_approver(session: Session, actor: User) -> list[Redaction]:
     query = (
         _visible_current_redactions(actor)
         .where(
-            Redaction.status == RedactionStatus.PENDING,
+            Redaction.status.in_((RedactionStatus.PENDING, RedactionStatus.APPROVED)),
             Redaction.proposer_id != actor.id,
             ~mine,
         )
         .order_by(Redaction.created_at, Redaction.id)
     )
-    return list(session.scalars(query))
+    if approvals_required <= 1:
+        # Every approved row holds its approval: none is awaiting, none needs loading.
+        query = query.where(Redaction.status == RedactionStatus.PENDING)
+        return list(session.scalars(query))
+    rows = session.scalars(query.options(selectinload(Redaction.decisions))).all()
+    return [
+        r
+        for r in rows
+        if r.status == RedactionStatus.PENDING
+        or effective_status(r, approvals_required) == states.AWAITING
+    ]
 
 
 def rejected_for_proposer(session: Session, actor: User) -> list[Redaction]:
@@ -328,10 +381,13 @@ def approved_redactions(
     """The approved redactions of ``version`` of ``cable`` (a version, its number, or the
     current one), in text order, their decisions loaded.
 
-    A redaction counts only when it is approved and holds at least ``approvals_required``
-    approvals that are not void and were made on its current revision, span and codes. Not
-    clearance-checked: the caller (the release service) has already loaded the cable for
-    its actor.
+    Fail closed: every approved redaction counts, also one short of the
+    ``approvals_required`` now configured (it was approved under a lower setting: it stays
+    hidden, and :func:`outstanding_redactions` holds the release until it has them), and a
+    pending one whose approvals reach a lowered setting. Withdrawal requests never count (they
+    hide nothing of their own; the redaction they would withdraw does until they are
+    approved). Not clearance-checked: the caller (the release service) has already loaded the
+    cable for its actor.
     """
     if not isinstance(version, CableVersion):
         version = version_of(session, cable, version)
@@ -339,13 +395,15 @@ def approved_redactions(
         raise NotFound(f"version {version.id} is not a version of cable {cable.id}")
     redactions = session.scalars(
         select(Redaction)
-        .where(Redaction.version_id == version.id, Redaction.status == RedactionStatus.APPROVED)
+        .where(
+            Redaction.version_id == version.id,
+            Redaction.status.in_((RedactionStatus.PENDING, RedactionStatus.APPROVED)),
+            Redaction.withdraws.is_(False),
+        )
         .options(selectinload(Redaction.decisions))
         .order_by(Redaction.start, Redaction.end, Redaction.id)
     ).all()
-    return [
-        r for r in redactions if len(valid_approvals(r, list(r.decisions))) >= approvals_required
-    ]
+    return [r for r in redactions if states.is_protected(effective_status(r, approvals_required))]
 
 
 def approved_spans(

@@ -8,14 +8,27 @@ or raise :class:`TransitionError`; services turn the latter into ``IllegalTransi
 Redaction::
 
     (proposed) -> pending -> approved | rejected | withdrawn
-    approved | rejected -> pending     an edit of span or codes by the proposer
+    rejected -> pending                an edit of span or codes by the proposer
     pending | approved | rejected      an edit of the rationale alone keeps the state
+    approved -> withdrawn              only when a second person approves a change of it
     withdrawn                          final: a withdrawn proposal is history, not a draft;
                                        the proposer proposes again if they change their mind
 
-Decisions (approve, reject) are taken on pending proposals only: once a proposal is approved
-or rejected, a further decision would overrule a colleague silently; the proposer edits it
-instead, which voids the earlier decisions and makes it pending again.
+Fail closed (the two-person rule works both ways). What two people agreed to hide, only two
+people can show again: a *protected* redaction (see :func:`is_protected`) is never edited in
+span or codes, withdrawn or rejected in place. Its proposer proposes a *change* instead (a
+new pending proposal that replaces it, or a withdrawal request), and the protected one stays
+hidden until another approver approves the change; a rejected change leaves it as it was.
+
+The number of approvals a proposal needs is a setting that may change between decisions, so
+the stored status is read through :func:`effective_status`: an approved redaction short of
+the number now required is *awaiting* further approval (still hidden, blocks a release, an
+approver may add an approval); a pending one whose approvals reach a lowered number counts
+as approved for what is hidden and can no longer be rejected by one person.
+
+Decisions (approve, reject) are taken on pending proposals (and approve on awaiting ones):
+once a proposal is approved or rejected, a further decision would overrule a colleague
+silently; the proposer edits or changes it instead.
 
 Cable::
 
@@ -37,6 +50,8 @@ PENDING = "pending"
 APPROVED = "approved"
 REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
+# Not stored: an approved redaction short of the approvals now required.
+AWAITING = "awaiting"
 
 # Cable states (values of CableStatus).
 NEW = "new"
@@ -50,6 +65,8 @@ REJECT = "reject"
 WITHDRAW = "withdraw"
 EDIT = "edit"
 COMMENT = "comment"
+CHANGE = "change"  # propose a change (or withdrawal) of a protected redaction
+SUPERSEDE = "supersede"  # an approved change takes the place of the redaction it changes
 
 
 class TransitionError(ValueError):
@@ -58,7 +75,7 @@ class TransitionError(ValueError):
 
 REDACTION_TRANSITIONS: dict[str, frozenset[str]] = {
     PENDING: frozenset({PENDING, APPROVED, REJECTED, WITHDRAWN}),
-    APPROVED: frozenset({APPROVED, PENDING}),
+    APPROVED: frozenset({APPROVED, WITHDRAWN}),
     REJECTED: frozenset({REJECTED, PENDING}),
     WITHDRAWN: frozenset(),
 }
@@ -70,17 +87,51 @@ CABLE_TRANSITIONS: dict[str, frozenset[str]] = {
     RELEASED: frozenset({IN_REVIEW}),
 }
 
+# Keyed by the *effective* status (see effective_status).
 _ACTION_ALLOWED_IN: dict[str, frozenset[str]] = {
-    APPROVE: frozenset({PENDING}),
+    APPROVE: frozenset({PENDING, AWAITING}),
     REJECT: frozenset({PENDING}),
     WITHDRAW: frozenset({PENDING}),
-    EDIT: frozenset({PENDING, APPROVED, REJECTED}),
-    COMMENT: frozenset({PENDING, APPROVED, REJECTED, WITHDRAWN}),
+    EDIT: frozenset({PENDING, APPROVED, AWAITING, REJECTED}),
+    COMMENT: frozenset({PENDING, APPROVED, AWAITING, REJECTED, WITHDRAWN}),
+    CHANGE: frozenset({APPROVED, AWAITING}),
+    SUPERSEDE: frozenset({PENDING, APPROVED, AWAITING}),
 }
 
 
 def _value(state: object) -> str:
     return str(state)
+
+
+def effective_status(status: str, approvals: int, required: int) -> str:
+    """``status`` as read under the current setting of ``required`` approvals, given the
+    ``approvals`` that count for the redaction's current revision.
+
+    ``approved`` with fewer approvals than required reads :data:`AWAITING`; ``pending``
+    with at least as many reads ``approved``; anything else reads as stored. Raises
+    ``ValueError`` for ``required < 1``.
+    """
+    if required < 1:
+        raise ValueError("at least one approval is required")
+    current = _value(status)
+    if current == APPROVED and approvals < required:
+        return AWAITING
+    if current == PENDING and approvals >= required:
+        return APPROVED
+    return current
+
+
+def is_protected(effective: str) -> bool:
+    """True if a redaction in ``effective`` status hides text that a second person agreed to
+    hide: removing it (an edit of span or codes, a withdrawal, a rejection) needs a second
+    person again."""
+    return _value(effective) in (APPROVED, AWAITING)
+
+
+def is_outstanding(effective: str) -> bool:
+    """True if a redaction in ``effective`` status still awaits a decision (a release must
+    wait for it)."""
+    return _value(effective) in (PENDING, AWAITING)
 
 
 def can_redaction_transition(current: str, target: str) -> bool:
@@ -109,6 +160,7 @@ def redaction_status_after(
     approvals: int = 0,
     required: int = 1,
     substantive: bool = True,
+    effective: str | None = None,
 ) -> str:
     """The status of a redaction after ``action`` in ``status``.
 
@@ -116,17 +168,18 @@ def redaction_status_after(
     becomes approved once it reaches ``required``. ``substantive`` tells an edit of span or
     codes (back to pending) from an edit of the rationale alone (state kept). Raises
     :class:`TransitionError` when the action is not allowed, ``ValueError`` for
-    ``required < 1``.
+    ``required < 1``. ``effective`` is the status the action is checked against (see
+    :func:`effective_status`; the stored ``status`` by default).
     """
     if required < 1:
         raise ValueError("at least one approval is required")
-    check_redaction_action(status, action)
+    check_redaction_action(status if effective is None else effective, action)
     current = _value(status)
     if action == APPROVE:
-        target = APPROVED if approvals >= required else PENDING
+        target = APPROVED if approvals >= required else current
     elif action == REJECT:
         target = REJECTED
-    elif action == WITHDRAW:
+    elif action in (WITHDRAW, SUPERSEDE):
         target = WITHDRAWN
     elif action == EDIT:
         target = PENDING if substantive else current

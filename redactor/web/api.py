@@ -415,6 +415,11 @@ def redaction_json(redaction: Redaction, reference_id: str, version: int) -> dic
         "row_version": redaction.row_version,
         "proposer": user_json(redaction.proposer),
         "approvals": len(valid),
+        "approvals_required": _approvals_required(),
+        # "awaiting": approved, short of the approvals now required (still hidden).
+        "effective_status": review.effective_status(redaction, _approvals_required()),
+        "replaces_id": redaction.replaces_id,
+        "withdraws": bool(redaction.withdraws),
         "decisions": [
             {
                 "id": d.id,
@@ -756,8 +761,14 @@ def reject(redaction_id: int):
 @api_bp.post("/redactions/<int:redaction_id>/withdraw")
 @_committing
 def withdraw(redaction_id: int):
-    """Withdraw one's own pending proposal."""
-    return _decision(redaction_id, redactions.withdraw)
+    """Withdraw one's own pending proposal; for an approved one, request its withdrawal
+    (the answer is the request, a new pending proposal that another approver decides)."""
+    approvals = _approvals_required()
+
+    def decide(*args: Any, **kwargs: Any) -> Redaction:
+        return redactions.withdraw(*args, approvals_required=approvals, **kwargs)
+
+    return _decision(redaction_id, decide)
 
 
 @api_bp.patch("/redactions/<int:redaction_id>")
@@ -777,6 +788,7 @@ def edit(redaction_id: int):
         end=int_field(data, "end", required=False),
         codes=codes_field(data, "codes", required=False),
         rationale=str_field(data, "rationale", required=False),
+        approvals_required=_approvals_required(),
     )
     return jsonify(_redaction_reply(made))
 

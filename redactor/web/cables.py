@@ -55,7 +55,7 @@ def index() -> Any:
 @login_required
 def dashboard() -> Any:
     """The user's queues."""
-    model = dashboard_model(db_session(), _actor())
+    model = dashboard_model(db_session(), _actor(), approvals_required=_approvals_required())
     return render_template("dashboard.html", **model)
 
 

@@ -142,6 +142,19 @@ def _schemas() -> dict[str, Schema]:
             },
             "proposer": _ref("User"),
             "approvals": INTEGER,
+            "approvals_required": INTEGER,
+            "effective_status": {
+                "type": "string",
+                "enum": [*(s.value for s in RedactionStatus), "awaiting"],
+                "description": "The status under the approvals now required: `awaiting` is "
+                "an approved redaction short of them (still hidden; the release waits).",
+            },
+            "replaces_id": {
+                **_nullable(INTEGER),
+                "description": "The approved redaction this pending change (or withdrawal "
+                "request) replaces once a second person approves it.",
+            },
+            "withdraws": BOOLEAN,
             "decisions": {"type": "array", "items": _ref("Decision")},
             "created_at": DATETIME,
             "updated_at": DATETIME,

@@ -204,12 +204,19 @@ def reject(redaction_id: int) -> Any:
 def withdraw(redaction_id: int) -> Any:
     """Withdraw one's own pending proposal."""
     redaction, cable = _load_redaction(redaction_id)
-    redactions.withdraw(
-        db_session(), _actor(), redaction, expected_row_version=_int("row_version")
+    made = redactions.withdraw(
+        db_session(),
+        _actor(),
+        redaction,
+        expected_row_version=_int("row_version"),
+        approvals_required=_approvals_required(),
     )
     db_session().commit()
-    flash("Proposal withdrawn.", "success")
-    return redirect(_back(cable.reference_id, f"redaction-{redaction_id}"))
+    if made.id != redaction_id:
+        flash("Withdrawal requested: the redaction stays until another approver agrees.", "success")
+    else:
+        flash("Proposal withdrawn.", "success")
+    return redirect(_back(cable.reference_id, f"redaction-{made.id}"))
 
 
 @review_bp.route("/redactions/<int:redaction_id>/edit", methods=["POST"])
@@ -218,7 +225,7 @@ def edit(redaction_id: int) -> Any:
     """Change the span, codes or rationale of one's own proposal."""
     redaction, cable = _load_redaction(redaction_id)
     codes = _codes()
-    redactions.edit(
+    made = redactions.edit(
         db_session(),
         _actor(),
         redaction,
@@ -227,10 +234,15 @@ def edit(redaction_id: int) -> Any:
         end=_int("end", required=False),
         codes=codes or None,
         rationale=request.form.get("rationale"),
+        approvals_required=_approvals_required(),
     )
     db_session().commit()
-    flash("Proposal changed.", "success")
-    return redirect(_back(cable.reference_id, f"redaction-{redaction_id}"))
+    if made.id != redaction_id:
+        flash("Change proposed: the approved redaction stays until another approver agrees.",
+              "success")
+    else:
+        flash("Proposal changed.", "success")
+    return redirect(_back(cable.reference_id, f"redaction-{made.id}"))
 
 
 @review_bp.route("/redactions/<int:redaction_id>/comments", methods=["POST"])
