@@ -42,7 +42,10 @@ def _cable_by_reference(session: Session, reference_id: Any) -> int | None:
 
 
 def _via(session: Session, kind: str, value: Any) -> int | None:
-    """The cable of the object ``kind`` with row id ``value``, or None."""
+    """The cable of the object ``kind`` with row id ``value`` (for ``reference``: the cable
+    with that reference id), or None."""
+    if kind == "reference":
+        return _cable_by_reference(session, value)
     if kind == "cable":
         number = _row_id(value)
         return number if number is not None else _cable_by_reference(session, value)
@@ -81,7 +84,7 @@ def _highest_of_releases(session: Session, ids: Iterable[Any]) -> int | None:
 #: Payload keys that name an object of a cable, tried in order: (key, kind of object).
 _PAYLOAD_KEYS = (
     ("cable_id", "cable"),
-    ("reference_id", "cable"),
+    ("reference_id", "reference"),
     ("redaction_id", "redaction"),
     ("release_id", "release"),
     ("version_id", "version"),

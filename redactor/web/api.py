@@ -70,6 +70,7 @@ from redactor.release import service as releases
 from redactor.review import service as review
 from redactor.review.policy import Level, can_import, can_read_audit
 from redactor.web.extensions import csrf, db_session
+from redactor.web.refusals import record_refusal
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens, not cookies, authenticate this blueprint: there is no ambient credential
@@ -140,6 +141,7 @@ def _api_error(exc: ApiError):
 def _domain_error(exc: DomainError):
     for cls, status in DOMAIN_STATUS:
         if isinstance(exc, cls):
+            record_refusal(status, exc.code, str(exc))  # 403/404/409 go on the record
             # Never say why something was not found: "above your clearance" is a disclosure.
             message = _NOT_FOUND_MESSAGE if status == 404 else (str(exc) or exc.code)
             return _error(status, exc.code, message)
@@ -150,6 +152,7 @@ def _domain_error(exc: DomainError):
 def _http_error(exc: HTTPException):
     status = exc.code or 500
     code = (exc.name or "error").lower().replace(" ", "_")
+    record_refusal(status, code, exc.description or "")
     if status == 413:
         message = "The request is larger than this server accepts."
     elif status == 404:
@@ -521,6 +524,7 @@ def list_cables():
         for hit in page.hits
     ]
     next_cursor = encode_cursor("cables", offset + len(items)) if page.has_next else None
+    db_session().commit()  # the snippets of classified cables were put on record
     return jsonify(
         items=items, total=page.total, total_exact=page.total_exact, next_cursor=next_cursor
     )
@@ -680,6 +684,8 @@ def cable_diff(reference_id: str):
         version=number,
         approvals_required=_approvals_required(),
     )
+    for number in sorted({left, right}):  # the diff shows the text of each version
+        record_view(session, actor(), cable, number)
     session.commit()
     return jsonify(
         reference_id=cable.reference_id,
