@@ -204,9 +204,6 @@ def _snapshot(redaction: Redaction) -> dict[str, Any]:
         "portion_index": redaction.portion_index,
         "codes": list(redaction.codes),
         "rationale_sha256": _digest(redaction.rationale),
-        # The words, not only a digest, so an auditor can read why; the entry concerns the
-        # cable and is shown only to readers cleared for it (redactor.audit_log).
-        "rationale": redaction.rationale,
         "status": RedactionStatus(redaction.status).value,
         "revision": redaction.revision,
     }
@@ -532,7 +529,10 @@ def _decide(
             "end": decision.end,
             "codes": list(decision.codes),
             "reason_sha256": _digest(clean_reason),
-            "reason": clean_reason,  # readable by auditors cleared for the cable only
+            # The words, so that an auditor can read why: the entry concerns the cable and is
+            # shown only to readers cleared for it (redactor.audit_log). Rationales and
+            # comments stay digests: they often quote the very text to be withheld.
+            "reason": clean_reason,
             "approvals": approvals,
             "approvals_required": approvals_required,
             "status": redaction.status.value,
@@ -611,11 +611,6 @@ def comment(session: Session, actor: User, redaction: Redaction, body: str) -> C
         actor,
         "redaction.comment",
         subject=("redaction", redaction.id),
-        data={
-            "comment_id": note.id,
-            "body_sha256": _digest(clean),
-            "body": clean,  # readable by auditors cleared for the cable only
-            "cable_id": cable.id,
-        },
+        data={"comment_id": note.id, "body_sha256": _digest(clean), "cable_id": cable.id},
     )
     return note
