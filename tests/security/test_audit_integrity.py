@@ -304,3 +304,38 @@ def test_a_refusal_entry_is_no_existence_oracle(session, make_cable, make_api):
     seen = top.get("/api/v1/audit?action=access.not_found").get_json()["items"]
     assert {item["payload"]["path"] for item in seen} == {
         "/api/v1/cables/09ORACLE1", "/api/v1/cables/09NOSUCH9"}
+
+
+def test_migration_0011_hides_the_old_entries_about_a_hidden_cables_redactions(tmp_path):
+    # A database written before the column existed: an entry about a redaction of a TOP
+    # SECRET cable names the cable only through the redaction.
+    from sqlalchemy import create_engine
+
+    from redactor.migrations import upgrade_database
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade_database(url, "0007")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("PRAGMA foreign_keys=OFF"))  # only the rows the migration reads
+        conn.execute(text(
+            "INSERT INTO cables (id, reference_id, classification, level, origin, subject, "
+            "tags, status, current_version, imported_at, row_version) VALUES (1, '09OLDTS1', "
+            "'TOP SECRET', 3, '', '', '', 'new', 1, CURRENT_TIMESTAMP, 1)"))
+        conn.execute(text(
+            "INSERT INTO redactions (id, cable_id, version_id, start, \"end\", codes, "
+            "rationale, status, proposer_id, revision, row_version, created_at, updated_at) "
+            "VALUES (5, 1, 1, 0, 1, '[]', '', 'pending', 1, 1, 1, CURRENT_TIMESTAMP, "
+            "CURRENT_TIMESTAMP)"))
+        conn.execute(text(
+            "INSERT INTO audit_entries (seq, at, actor_id, actor_name, action, object_type, "
+            "object_id, payload, client_addr, prev_mac, mac) VALUES (1, CURRENT_TIMESTAMP, "
+            "NULL, 'old', 'redaction.reject', 'redaction', '5', '{}', '', :g, :m)"),
+            {"g": audit.GENESIS_MAC, "m": "1" * 64})
+    upgrade_database(url)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT cable_id FROM audit_entries")).scalar() == 1
+        # The append-only trigger is back.
+        with pytest.raises(Exception, match="append-only"):
+            conn.execute(text("UPDATE audit_entries SET cable_id = NULL"))
+    engine.dispose()
