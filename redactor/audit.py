@@ -1,9 +1,19 @@
 """The hash-chained, append-only record of every action.
 
-Each entry's ``mac`` is HMAC-SHA256(key, previous entry's mac + canonical JSON of the entry),
-so editing, removing or reordering an entry breaks the chain from there on; the key lives
-outside the database. :func:`record` appends in the caller's transaction, so an action and
-its entry are committed together or not at all.
+Each entry's ``mac`` is HMAC-SHA256(key, previous entry's mac + the entry's fields as
+canonical JSON, the payload spliced in exactly as stored): editing any stored byte (a
+duplicate key, a re-indented payload, another cable id), removing or reordering an entry
+breaks the chain from there on; the key lives outside the database. Payloads are written in
+one canonical form (sorted keys, no insignificant whitespace), so what an auditor is shown is
+what was MACed. :func:`record` appends in the caller's transaction, so an action and its entry
+are committed together or not at all.
+
+Every entry stores the cable it concerns, if any (``cable_id``, found by
+:func:`redactor.audit_subjects.concerned_cable`), which is what hides it from readers not
+cleared for that cable (:mod:`redactor.audit_log`); the MAC covers it. Entries written before
+that column existed were MACed without it (their ``cable_id`` was filled in by migration 0011
+and is outside their MAC); :func:`verify` accepts such a "legacy" body only where the current
+one fails, which a forger without the key can exploit for neither kind.
 
 The session carries what every entry needs but no service should have to pass around:
 ``session.info["audit_key"]`` (bytes, set by the session factory) and, in a request,
@@ -11,43 +21,52 @@ The session carries what every entry needs but no service should have to pass ar
 
 A chain alone cannot show that its newest entries were removed, or that the whole database was
 put back to an older copy: both leave a shorter chain that is still valid. Signed
-*checkpoints* close that gap. :func:`write_checkpoint` signs the head (seq, MAC, count) with an
-Ed25519 key kept in the instance folder and writes it as a small JSON file meant to be copied
-somewhere the database's administrators cannot rewrite; :func:`verify` compares the chain with
-every checkpoint it is given. The HMAC key proves entries were written by the application; the
-signing key proves a checkpoint was, so a checkpoint found next to a database cannot be forged
-by someone who only holds the database.
+*checkpoints* close that gap (:mod:`redactor.audit_signing`). :func:`write_checkpoint` signs
+the head (seq, MAC, count) with an Ed25519 key kept in the instance folder and writes it as a
+small JSON file meant to be copied somewhere the database's administrators cannot rewrite;
+:func:`verify` compares the chain with every checkpoint it is given.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import json
 import os
-import secrets
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import IO, Any
+from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Select, String, and_, func, insert, or_, select, text
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Select, insert, select, text
 from sqlalchemy.orm import Session
 
+# Keys and checkpoints live in their own module; their names stay reachable from here.
+from redactor.audit_signing import AUDIT_KEY_FILE as AUDIT_KEY_FILE
+from redactor.audit_signing import CHECKPOINT_DIR as CHECKPOINT_DIR
+from redactor.audit_signing import PUBLIC_KEY_FILE as PUBLIC_KEY_FILE
+from redactor.audit_signing import SIGNING_KEY_FILE as SIGNING_KEY_FILE
+from redactor.audit_signing import AuditKeyError as AuditKeyError
+from redactor.audit_signing import Checkpoint as Checkpoint
+from redactor.audit_signing import CheckpointError as CheckpointError
+from redactor.audit_signing import Fault as Fault
+from redactor.audit_signing import _public_hex
+from redactor.audit_signing import canonical_json as canonical_json
+from redactor.audit_signing import instance_public_key as instance_public_key
+from redactor.audit_signing import load_audit_key as load_audit_key
+from redactor.audit_signing import load_checkpoint as load_checkpoint
+from redactor.audit_signing import load_checkpoint_dir as load_checkpoint_dir
+from redactor.audit_signing import load_checkpoint_files as load_checkpoint_files
+from redactor.audit_signing import load_public_key as load_public_key
+from redactor.audit_signing import load_signing_key as load_signing_key
+from redactor.audit_subjects import concerned_cable
 from redactor.db import allow_writes
 from redactor.models import AuditEntry, Cable, User
 
 GENESIS_MAC = "0" * 64
-AUDIT_KEY_FILE = "audit.key"
-SIGNING_KEY_FILE = "audit-signing.key"
-PUBLIC_KEY_FILE = "audit-signing.pub"
-CHECKPOINT_DIR = "checkpoints"
 
 # Any fixed number: the PostgreSQL advisory lock that serialises appends to the chain.
 _PG_CHAIN_LOCK = 0x5245_4441
@@ -57,29 +76,6 @@ _STREAM_BATCH = 2000
 
 # More faults than this are counted but not kept: the first one is what matters.
 _MAX_FAULTS = 100
-
-#: Columns of the audit export, in order (CSV header, JSON Lines keys).
-EXPORT_FIELDS = (
-    "seq",
-    "at",
-    "actor_id",
-    "actor_name",
-    "action",
-    "object_type",
-    "object_id",
-    "payload",
-    "client_addr",
-    "prev_mac",
-    "mac",
-)
-
-
-class AuditKeyError(RuntimeError):
-    """The audit key is missing or malformed."""
-
-
-class CheckpointError(ValueError):
-    """A checkpoint file is unreadable, malformed, or its signature does not verify."""
 
 
 class AuditChainError(RuntimeError):
@@ -91,154 +87,54 @@ class AuditChainError(RuntimeError):
 
 
 # --------------------------------------------------------------------------------------------
-# Keys
-
-
-def _create_secret_file(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` with mode 0600, unless the file already exists.
-
-    The content is written to a private temporary file first and then linked into place, so a
-    concurrent reader never sees a half-written key and two processes never both win.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process created it first: theirs is the key
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def load_audit_key(instance_path: str | Path, configured: str | None) -> bytes:
-    """The audit HMAC key: ``configured`` (hex) if given, else the instance's key file.
-
-    The file is created with mode 0600 on first use. Raises ``AuditKeyError`` for a key that
-    is not hex or shorter than 32 bytes.
-    """
-    if configured:
-        raw = configured.strip()
-    else:
-        path = Path(instance_path) / AUDIT_KEY_FILE
-        if not path.exists():
-            _create_secret_file(path, (secrets.token_hex(32) + "\n").encode("ascii"))
-        raw = path.read_text().strip()
-    try:
-        key = bytes.fromhex(raw)
-    except ValueError as exc:
-        raise AuditKeyError("the audit key must be hexadecimal") from exc
-    if len(key) < 32:
-        raise AuditKeyError("the audit key must be at least 32 bytes (64 hex digits)")
-    return key
-
-
-def load_signing_key(instance_path: str | Path) -> Ed25519PrivateKey:
-    """The instance's checkpoint signing key, created (mode 0600) on first use.
-
-    The public half is exported beside it as ``audit-signing.pub`` (PEM) whenever that file is
-    missing. Raises ``CheckpointError`` if the key file holds something else than an Ed25519
-    private key.
-    """
-    folder = Path(instance_path)
-    path = folder / SIGNING_KEY_FILE
-    if not path.exists():
-        fresh = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        _create_secret_file(path, fresh)
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except ValueError as exc:
-        raise CheckpointError(f"{path.name} is not a PEM private key") from exc
-    if not isinstance(key, Ed25519PrivateKey):
-        raise CheckpointError(f"{path.name} is not an Ed25519 key")
-    public_path = folder / PUBLIC_KEY_FILE
-    if not public_path.exists():
-        pem = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        temporary = public_path.with_name(f".{public_path.name}.{secrets.token_hex(8)}")
-        temporary.write_bytes(pem)
-        os.replace(temporary, public_path)
-    return key
-
-
-def load_public_key(source: Ed25519PublicKey | bytes | str | Path) -> Ed25519PublicKey:
-    """An Ed25519 public key from a key object, PEM bytes, 64 hex digits, or a PEM file path.
-
-    Raises ``CheckpointError`` for anything else.
-    """
-    if isinstance(source, Ed25519PublicKey):
-        return source
-    if isinstance(source, Path):
-        try:
-            source = source.read_bytes()
-        except OSError as exc:
-            raise CheckpointError(f"cannot read public key {source.name}: {exc}") from exc
-    try:
-        if isinstance(source, str):
-            return Ed25519PublicKey.from_public_bytes(bytes.fromhex(source.strip()))
-        if source.lstrip().startswith(b"-----"):
-            key = serialization.load_pem_public_key(source)
-        else:
-            key = Ed25519PublicKey.from_public_bytes(source)
-    except ValueError as exc:
-        raise CheckpointError("not an Ed25519 public key") from exc
-    if not isinstance(key, Ed25519PublicKey):
-        raise CheckpointError("not an Ed25519 public key")
-    return key
-
-
-def instance_public_key(instance_path: str | Path) -> Ed25519PublicKey | None:
-    """The public checkpoint key exported in the instance folder, or None if there is none."""
-    path = Path(instance_path) / PUBLIC_KEY_FILE
-    return load_public_key(path) if path.exists() else None
-
-
-def _public_hex(key: Ed25519PublicKey) -> str:
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
-
-
-# --------------------------------------------------------------------------------------------
 # Appending
 
 
-def canonical_json(value: Any) -> str:
-    """JSON with sorted keys and no insignificant whitespace: the form that is MACed."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+#: The fields of an entry covered by its MAC, besides the payload (its stored text).
+_MAC_FIELDS = (
+    "seq", "at", "actor_id", "actor_name", "action", "object_type", "object_id", "client_addr",
+)
 
 
-def entry_body(entry: AuditEntry) -> dict[str, Any]:
+def entry_body(entry: AuditEntry, *, legacy: bool = False) -> dict[str, Any]:
     """The fields of ``entry`` covered by its MAC (everything but the MACs themselves).
 
-    ``entry`` may also be a result row with the same attributes. Raises ``ValueError`` if the
-    stored payload is not JSON.
+    ``payload`` is the stored text itself, not what it parses to: the MAC covers the bytes a
+    reader is shown. ``cable_id`` is covered too, except in the ``legacy`` body, that of the
+    entries written before the column existed (see :func:`verify`). ``entry`` may also be a
+    result row with the same attributes.
     """
-    return {
-        "seq": entry.seq,
-        "at": _iso(entry.at),
-        "actor_id": entry.actor_id,
-        "actor_name": entry.actor_name,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "payload": json.loads(entry.payload),
-        "client_addr": entry.client_addr,
-    }
+    body: dict[str, Any] = {name: getattr(entry, name) for name in _MAC_FIELDS}
+    body["at"] = _iso(entry.at)
+    body["payload"] = entry.payload
+    if not legacy:
+        body["cable_id"] = entry.cable_id
+    return body
+
+
+def mac_message(prev_mac: str, body: dict[str, Any]) -> bytes:
+    """What is MACed: the previous MAC, then ``body`` as canonical JSON in which the payload
+    is spliced in as it is stored, character for character.
+
+    A payload given as a string is the stored text; any other value is first written in the
+    canonical form (as :func:`record` stores it), which lets an export row be rechecked.
+    Entries written before the payload was MACed as stored carry canonical payloads, so this
+    message is byte for byte the one their MAC was computed over: they still verify.
+    """
+    parts = []
+    for name in sorted(body):
+        value = body[name]
+        if name == "payload":
+            encoded = value if isinstance(value, str) else canonical_json(value)
+        else:
+            encoded = canonical_json(value)
+        parts.append(canonical_json(name) + ":" + encoded)
+    return prev_mac.encode("ascii") + ("{" + ",".join(parts) + "}").encode("utf-8")
 
 
 def compute_mac(key: bytes, prev_mac: str, body: dict[str, Any]) -> str:
-    """HMAC-SHA256 of the previous MAC and the canonical JSON of ``body``, in hex."""
-    message = prev_mac.encode("ascii") + canonical_json(body).encode("utf-8")
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    """HMAC-SHA256 of :func:`mac_message` of ``prev_mac`` and ``body``, in hex."""
+    return hmac.new(key, mac_message(prev_mac, body), hashlib.sha256).hexdigest()
 
 
 def _iso(moment: datetime) -> str:
@@ -294,8 +190,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-#: What one entry is about: ``(action, subject, data)``, the arguments of :func:`record`.
-EntrySpec = tuple[str, tuple[str, Any] | None, dict[str, Any] | None]
+#: What one entry is about: ``(action, subject, data)``, the arguments of :func:`record`;
+#: optionally a fourth item, the cable it concerns (see :func:`record`).
+EntrySpec = (
+    tuple[str, tuple[str, Any] | None, dict[str, Any] | None]
+    | tuple[str, tuple[str, Any] | None, dict[str, Any] | None, Any]
+)
 
 
 def _chain_entries(
@@ -312,7 +212,9 @@ def _chain_entries(
     actor_id = actor.id if actor is not None else None
     actor_name = actor.username if actor is not None else ""
     client_addr = session.info.get("client_addr", "") or ""
-    for action, subject, data in specs:
+    for spec in specs:
+        action, subject, data = spec[:3]
+        cable = spec[3] if len(spec) > 3 else None
         object_type, object_id = subject if subject is not None else ("", "")
         seq += 1
         fields: dict[str, Any] = {
@@ -325,6 +227,7 @@ def _chain_entries(
             "object_id": "" if object_id is None else str(object_id),
             "payload": canonical_json(data or {}),
             "client_addr": client_addr,
+            "cable_id": concerned_cable(session, subject, data, cable),
             "prev_mac": prev_mac,
         }
         # entry_body reads attributes, as it does from a stored row.
@@ -339,14 +242,21 @@ def record(
     action: str,
     subject: tuple[str, Any] | None = None,
     data: dict[str, Any] | None = None,
+    *,
+    cable: Cable | int | None = None,
 ) -> AuditEntry:
     """Append an entry for ``action`` by ``actor`` on ``subject`` (object type, id).
 
-    ``data`` is the JSON payload (before/after, hashes...). Flushes, never commits: the entry
-    lands with the caller's transaction. Raises ``AuditKeyError`` if the session has no key.
+    ``data`` is the JSON payload (before/after, reasons...), stored in canonical form.
+    ``cable`` (a cable or its row id) is the cable the entry concerns; when not given it is
+    found from ``subject`` and ``data`` (:func:`concerned_cable`). An entry concerning a cable
+    is shown only to readers cleared for it (:mod:`redactor.audit_log`). Flushes, never
+    commits: the entry lands with the caller's transaction. Raises ``AuditKeyError`` if the
+    session has no key.
     """
     key, previous = _start_append(session)
-    (fields,) = _chain_entries(session, key, actor, [(action, subject, data)], previous)
+    spec = (action, subject, data, cable)
+    (fields,) = _chain_entries(session, key, actor, [spec], previous)
     entry = AuditEntry(**fields)
     session.add(entry)
     session.flush()
@@ -356,7 +266,7 @@ def record(
 def record_many(
     session: Session, actor: User | None, specs: Iterable[EntrySpec]
 ) -> dict[str, Any]:
-    """Append one entry per ``(action, subject, data)`` of ``specs``, in order, by ``actor``.
+    """Append one entry per ``(action, subject, data[, cable])`` of ``specs``, in order.
 
     The entries (seq, prev_mac, mac, every field) are those that calling :func:`record` once
     per spec would write, but they are inserted with one statement and no ORM objects: for
@@ -374,29 +284,6 @@ def record_many(
 
 # --------------------------------------------------------------------------------------------
 # Checkpoints
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """A signed statement that the chain had ``count`` entries ending in ``seq`` / ``mac``."""
-
-    seq: int
-    mac: str
-    at: str
-    count: int
-    public_key: str
-    signature: str
-    source: str = ""  # the file it was read from, for messages
-
-    def signed_part(self) -> dict[str, Any]:
-        """The fields covered by the signature."""
-        return {
-            "seq": self.seq,
-            "mac": self.mac,
-            "at": self.at,
-            "count": self.count,
-            "public_key": self.public_key,
-        }
 
 
 def write_checkpoint(
@@ -438,94 +325,8 @@ def write_checkpoint(
     return path
 
 
-def load_checkpoint(
-    path: str | Path, public_key: Ed25519PublicKey | bytes | str | Path
-) -> Checkpoint:
-    """Read the checkpoint at ``path`` and check its signature against ``public_key``.
-
-    The trusted key is the argument, never the one written in the file. Raises
-    ``CheckpointError`` for an unreadable or malformed file, a checkpoint signed by another
-    key, or a signature that does not verify (a forged or edited checkpoint).
-    """
-    path = Path(path)
-    trusted = load_public_key(public_key)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise CheckpointError(f"{path.name}: unreadable checkpoint ({exc})") from exc
-    expected = {"seq", "mac", "at", "count", "public_key", "signature"}
-    if not isinstance(raw, dict) or set(raw) != expected:
-        raise CheckpointError(f"{path.name}: not a checkpoint (fields {sorted(expected)})")
-    if not (
-        type(raw["seq"]) is int
-        and type(raw["count"]) is int
-        and raw["seq"] >= 0
-        and all(isinstance(raw[name], str) for name in expected - {"seq", "count"})
-    ):
-        raise CheckpointError(f"{path.name}: malformed checkpoint")
-    checkpoint = Checkpoint(**raw, source=path.name)
-    if checkpoint.public_key != _public_hex(trusted):
-        raise CheckpointError(f"{path.name}: signed by another key")
-    try:
-        trusted.verify(
-            bytes.fromhex(checkpoint.signature),
-            canonical_json(checkpoint.signed_part()).encode("utf-8"),
-        )
-    except (ValueError, InvalidSignature) as exc:
-        raise CheckpointError(f"{path.name}: the signature does not verify (forged?)") from exc
-    return checkpoint
-
-
-def load_checkpoint_dir(
-    folder: str | Path, public_key: Ed25519PublicKey | bytes | str | Path | None
-) -> tuple[list[Checkpoint], list[Fault]]:
-    """Every ``*.json`` checkpoint in ``folder`` (none if it does not exist).
-
-    A file that does not load is returned as a :class:`Fault` instead of raising, so that one
-    bad file is reported alongside the chain's own state. Without a public key, any
-    checkpoint present is a fault (it cannot be checked).
-    """
-    folder = Path(folder)
-    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    return load_checkpoint_files(paths, public_key, label=lambda path: path.name)
-
-
-def load_checkpoint_files(
-    paths: Iterable[Path],
-    public_key: Ed25519PublicKey | bytes | str | Path | None,
-    *,
-    label: Callable[[Path], str] = str,
-) -> tuple[list[Checkpoint], list[Fault]]:
-    """The checkpoints in ``paths``; each file that does not load (or cannot be checked, with
-    no public key) becomes a :class:`Fault` named by ``label(path)`` instead of raising."""
-    loaded: list[Checkpoint] = []
-    problems: list[Fault] = []
-    for path in paths:
-        if public_key is None:
-            problems.append(Fault(None, "checkpoint unverifiable", f"{label(path)}: no public key"))
-            continue
-        try:
-            loaded.append(load_checkpoint(path, public_key))
-        except CheckpointError as exc:
-            problems.append(Fault(None, "bad checkpoint", str(exc)))
-    return loaded, problems
-
-
 # --------------------------------------------------------------------------------------------
 # Verification
-
-
-@dataclass(frozen=True)
-class Fault:
-    """One thing wrong: at entry ``seq`` (None when it concerns no single entry)."""
-
-    seq: int | None
-    kind: str
-    detail: str
-
-    def __str__(self) -> str:
-        where = f"seq {self.seq}" if self.seq is not None else "checkpoint"
-        return f"{where}: {self.kind}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -595,6 +396,7 @@ _CHAIN_COLUMNS = (
     AuditEntry.object_id,
     AuditEntry.payload,
     AuditEntry.client_addr,
+    AuditEntry.cable_id,
     AuditEntry.prev_mac,
     AuditEntry.mac,
 )
@@ -609,13 +411,32 @@ def _stream(session: Session, query: Select) -> Iterator[Any]:
         result.close()
 
 
+def _mac_holds(key: bytes, row: Any) -> bool:
+    """True if ``row``'s MAC recomputes: over the current body, or (for an entry written
+    before ``cable_id`` was MACed) over the legacy body without it."""
+    for legacy in (False, True):
+        expected = compute_mac(key, row.prev_mac, entry_body(row, legacy=legacy))
+        if hmac.compare_digest(expected, row.mac):
+            return True
+    return False
+
+
+def _is_canonical(payload: str) -> bool:
+    try:
+        return canonical_json(json.loads(payload)) == payload
+    except (ValueError, RecursionError):
+        return False
+
+
 def verify(session: Session, key: bytes, *, checkpoints: Iterable[Checkpoint] = ()) -> VerifyReport:
     """Recompute the chain from seq 1 with ``key`` and compare it with ``checkpoints``.
 
     Per entry, in this order: the seq follows the previous one (else "sequence gap"), the
     stored ``prev_mac`` is the previous entry's MAC ("prev_mac mismatch": reordered or
-    removed entries), the payload is JSON ("malformed payload"), and the MAC recomputes
-    ("mac mismatch": an edited field, or an entry re-MACed without the key). Each entry is
+    removed entries), and the MAC recomputes over the fields and the payload's text exactly
+    as stored: else "malformed payload" when the stored text is not canonical JSON (not
+    JSON, a duplicate key, a re-indent), "mac mismatch" otherwise (an edited field, or an
+    entry re-MACed without the key). Each entry is
     then checked against its own stored MACs, so one edit yields one fault rather than a
     cascade. Against each checkpoint: the chain must reach its seq ("tail missing": entries
     deleted from the end, or the database restored from an older copy) and hold its MAC there
@@ -659,18 +480,21 @@ def verify(session: Session, key: bytes, *, checkpoints: Iterable[Checkpoint] = 
                 "prev_mac mismatch",
                 f"links to {row.prev_mac[:16]}..., the previous entry is {previous_mac[:16]}...",
             )
-        else:
-            try:
-                body = entry_body(row)
-            except ValueError:
-                fault(row.seq, "malformed payload", "the stored payload is not JSON")
+        elif not _mac_holds(key, row):
+            if not _is_canonical(row.payload):
+                # Every payload is written canonically: this one was rewritten in place.
+                fault(
+                    row.seq,
+                    "malformed payload",
+                    f"{row.action!r} by {row.actor_name!r}: the stored payload is not the "
+                    "canonical JSON it was written as (changed since written)",
+                )
             else:
-                if not hmac.compare_digest(compute_mac(key, row.prev_mac, body), row.mac):
-                    fault(
-                        row.seq,
-                        "mac mismatch",
-                        f"{row.action!r} by {row.actor_name!r}: content changed since written",
-                    )
+                fault(
+                    row.seq,
+                    "mac mismatch",
+                    f"{row.action!r} by {row.actor_name!r}: content changed since written",
+                )
         previous_seq, previous_mac = row.seq, row.mac
 
     checked = 0
@@ -737,228 +561,3 @@ def verify_instance(
     return verify(session, key, checkpoints=checkpoints).with_faults(problems)
 
 
-# --------------------------------------------------------------------------------------------
-# Reading and exporting
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    """What an auditor narrows the log to; every field optional. Dates are inclusive, UTC."""
-
-    actor: str = ""
-    action: str = ""
-    object_id: str = ""
-    since: date | None = None
-    until: date | None = None
-    cable_entries: bool = True  # False: leave out every entry about a cable
-
-
-def select_entries(criteria: AuditFilter) -> Select[tuple[AuditEntry]]:
-    """A SELECT of the entries matching ``criteria``, unordered (add order and limits).
-
-    ``object_id`` matches the stored object id; for a cable that is its reference id or its
-    row id, so both are tried when the value names a cable.
-    """
-    query = select(AuditEntry)
-    if criteria.actor:
-        query = query.where(AuditEntry.actor_name == criteria.actor)
-    if criteria.action:
-        query = query.where(AuditEntry.action == criteria.action)
-    if criteria.object_id:
-        by_row_id = (
-            select(func.cast(Cable.id, String))
-            .where(Cable.reference_id == criteria.object_id)
-            .scalar_subquery()
-        )
-        query = query.where(
-            or_(
-                AuditEntry.object_id == criteria.object_id,
-                and_(AuditEntry.object_type == "cable", AuditEntry.object_id == by_row_id),
-            )
-        )
-    if not criteria.cable_entries:
-        query = query.where(AuditEntry.object_type != "cable")
-    if criteria.since is not None:
-        query = query.where(AuditEntry.at >= datetime.combine(criteria.since, time(), UTC))
-    if criteria.until is not None:
-        end = datetime.combine(criteria.until + timedelta(days=1), time(), UTC)
-        query = query.where(AuditEntry.at < end)
-    return query
-
-
-@dataclass(frozen=True)
-class EntryPage:
-    """One page of the log, newest first, and whether there is more on either side."""
-
-    entries: tuple[AuditEntry, ...]
-    has_newer: bool
-    has_older: bool
-
-
-def page_entries(
-    session: Session,
-    criteria: AuditFilter,
-    *,
-    before: int | None = None,
-    after: int | None = None,
-    limit: int = 50,
-) -> EntryPage:
-    """Up to ``limit`` matching entries, newest first: those below seq ``before`` (older),
-    or above seq ``after`` (newer), or the newest ones. Keyset paging: every page costs the
-    same however deep it is.
-    """
-    query = select_entries(criteria)
-    if after is not None:
-        rows = list(
-            session.scalars(
-                query.where(AuditEntry.seq > after).order_by(AuditEntry.seq).limit(limit + 1)
-            )
-        )
-        more_newer = len(rows) > limit
-        entries = rows[:limit][::-1]
-    else:
-        if before is not None:
-            query = query.where(AuditEntry.seq < before)
-        rows = list(session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit + 1)))
-        more_newer = False
-        entries = rows[:limit]
-    if not entries:
-        return EntryPage((), False, False)
-
-    def exists_beyond(condition: Any) -> bool:
-        probe = select_entries(criteria).where(condition).with_only_columns(AuditEntry.seq)
-        return session.scalar(probe.limit(1)) is not None
-
-    has_newer = more_newer or exists_beyond(AuditEntry.seq > entries[0].seq)
-    has_older = (before is None and after is None and len(rows) > limit) or exists_beyond(
-        AuditEntry.seq < entries[-1].seq
-    )
-    return EntryPage(tuple(entries), has_newer, has_older)
-
-
-def distinct_actions(session: Session) -> list[str]:
-    """Every action name the log holds, sorted (for a filter menu)."""
-    return list(session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
-
-
-WITHHELD = "(withheld)"
-
-
-def hidden_cable_keys(session: Session, actor: User) -> frozenset[str]:
-    """The ``object_id`` values that name a cable above ``actor``'s clearance.
-
-    Entries name a cable by reference id or by row id; both are included. A reader of the log
-    sees such entries with object and payload withheld, exactly as the cable list never shows
-    such a cable (see :mod:`redactor.cables.access`).
-    """
-    rows = session.execute(
-        select(Cable.id, Cable.reference_id).where(Cable.level > actor.clearance)
-    ).all()
-    return frozenset(str(row.id) for row in rows) | frozenset(row.reference_id for row in rows)
-
-
-_CABLE_PAYLOAD_KEYS = ("cable_id", "reference_id")
-
-
-def is_withheld(entry: AuditEntry, hidden: frozenset[str]) -> bool:
-    """True if ``entry`` names a cable in ``hidden`` (see :func:`hidden_cable_keys`): as its
-    object, or in its payload's ``cable_id`` / ``reference_id`` (a redaction's entry names
-    its cable there)."""
-    if not hidden:
-        return False
-    if entry.object_type == "cable" and entry.object_id in hidden:
-        return True
-    try:
-        payload = json.loads(entry.payload)
-    except ValueError:
-        return False
-    if not isinstance(payload, dict):
-        return False
-    return any(str(payload[name]) in hidden for name in _CABLE_PAYLOAD_KEYS if name in payload)
-
-
-def restrict_object_filter(criteria: AuditFilter, hidden: frozenset[str]) -> AuditFilter:
-    """``criteria`` for a reader who may not see the ``hidden`` cables: asking for a hidden
-    cable's reference id (or row id) finds no cable entries, as for an unknown one."""
-    if criteria.object_id and criteria.object_id in hidden:
-        return replace(criteria, cable_entries=False)
-    return criteria
-
-
-def cable_reference_ids(session: Session, ids: Iterable[str]) -> dict[str, str]:
-    """Row id (as text) to reference id, for the numeric ``ids`` that name a cable."""
-    numbers = {int(value) for value in ids if value.isdigit() and len(value) < 19}
-    if not numbers:
-        return {}
-    rows = session.execute(select(Cable.id, Cable.reference_id).where(Cable.id.in_(numbers)))
-    return {str(row.id): row.reference_id for row in rows}
-
-
-def export_record(entry: AuditEntry) -> dict[str, Any]:
-    """One entry as an export row: every field, so the MACs can be rechecked from the file."""
-    try:
-        payload: Any = json.loads(entry.payload)
-    except ValueError:
-        payload = entry.payload
-    return {
-        "seq": entry.seq,
-        "at": _iso(entry.at),
-        "actor_id": entry.actor_id,
-        "actor_name": entry.actor_name,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "payload": payload,
-        "client_addr": entry.client_addr,
-        "prev_mac": entry.prev_mac,
-        "mac": entry.mac,
-    }
-
-
-def iter_entries(session: Session, query: Select | None = None) -> Iterator[AuditEntry]:
-    """The entries of ``query`` (default: all, oldest first), streamed in batches."""
-    if query is None:
-        query = select(AuditEntry).order_by(AuditEntry.seq)
-    # The session's identity map holds unmodified objects weakly, so streamed entries that
-    # the caller drops are freed as it goes.
-    for row in _stream(session, query):
-        yield row[0]
-
-
-_SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> Any:
-    """``value`` with a leading ``'`` if it is text a spreadsheet would read as a formula."""
-    if isinstance(value, str) and value.startswith(_SPREADSHEET_TRIGGERS):
-        return "'" + value
-    return value
-
-
-def write_csv(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
-    """Write ``records`` as CSV with a header; formula-like cells neutralised. Returns rows."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(EXPORT_FIELDS)
-    count = 0
-    for item in records:
-        cells = []
-        for name in EXPORT_FIELDS:
-            value = item[name]
-            if name == "payload" and not isinstance(value, str):
-                value = canonical_json(value)
-            cells.append(csv_safe("" if value is None else value))
-        writer.writerow(cells)
-        count += 1
-    return count
-
-
-def write_jsonl(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
-    """Write ``records`` as JSON Lines (one object per line). Returns the number of rows."""
-    count = 0
-    for item in records:
-        out.write(canonical_json(item) + "\n")
-        count += 1
-    return count
-
-
-EXPORT_WRITERS = {"csv": write_csv, "jsonl": write_jsonl}

@@ -430,8 +430,8 @@ class Release(Base):
 class AuditEntry(Base):
     """One link of the hash-chained, append-only audit record (see :mod:`redactor.audit`).
 
-    ``mac`` is HMAC-SHA256(key, ``prev_mac`` + canonical JSON of the entry). Triggers refuse
-    UPDATE and DELETE on this table.
+    ``mac`` is HMAC-SHA256(key, ``prev_mac`` + canonical JSON of the entry, the payload as
+    stored). Triggers refuse UPDATE and DELETE on this table.
     """
 
     __tablename__ = "audit_entries"
@@ -445,6 +445,8 @@ class AuditEntry(Base):
     object_id: Mapped[str] = mapped_column(String(64), default="")
     payload: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
     client_addr: Mapped[str] = mapped_column(String(64), default="")
+    # The cable the entry concerns (no FK: keep forever); hides it from readers not cleared.
+    cable_id: Mapped[int | None] = mapped_column(Integer, index=True)
     prev_mac: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(String(64), unique=True)
 

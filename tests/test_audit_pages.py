@@ -112,24 +112,29 @@ def test_cable_entries_link_to_the_cable_page(auditor, client, session, make_cab
     assert 'href="/cables/09LINKED1"' in page
 
 
-def test_entries_about_a_cable_above_the_readers_clearance_are_withheld(
+def test_entries_about_a_cable_above_the_readers_clearance_do_not_exist_for_the_reader(
     make_user, login, client, session, make_cable
 ):
+    # Changed with issue 13 (#7): such entries used to be listed "(withheld)"; now they are
+    # left out entirely, of pages, the action menu and exports.
     hidden_id = make_cable("09HIDDEN1", "TOP SECRET").id
     # An entry naming the cable only in its payload, as a redaction's entries do.
     note(session, "redaction.propose", ("redaction", 7), {"cable_id": hidden_id, "why": "ZQXWHY"})
     note(session, "cable.view", ("cable", "09HIDDEN1"), {"note": "ZQXVIEW"})
+    make_cable("09SHOWN1", "UNCLASSIFIED")
+    session.rollback()
     user, password = make_user("lowaud", roles=(Role.AUDITOR,), clearance=Level.CONFIDENTIAL)
     login(client, user.username, password)
     page = client.get("/audit/").get_data(as_text=True)
-    assert "cable.import" in page and "redaction.propose" in page
+    assert "cable.import" in page and "09SHOWN1" in page
+    assert "redaction.propose" not in page and "cable.view" not in page
     assert "09HIDDEN1" not in page and "ZQXWHY" not in page and "ZQXVIEW" not in page
     searched = client.get("/audit/?object=09HIDDEN1").get_data(as_text=True)
     assert "No entries match." in searched  # as for an unknown reference id
     token = page_token(client)
     exported = client.post("/audit/export", data={"csrf_token": token, "format": "jsonl"})
     assert b"09HIDDEN1" not in exported.data and b"ZQXWHY" not in exported.data
-    assert b"(withheld)" in exported.data
+    assert b"redaction.propose" not in exported.data and b"09SHOWN1" in exported.data
 
 
 def test_verify_now_shows_ok_and_is_audited_after_the_result(auditor, client, session):

@@ -70,7 +70,9 @@ def test_pages_load_while_a_writer_holds_its_transaction(
     with app.extensions["redactor.sessions"]() as writer:
         audit.record(writer, None, "test.hold", ("cable", "09TEST2"), {})  # holds the lock
         listing = client.get("/cables")
-        found = client.get("/cables?q=test")
+        # Unclassified results only: a snippet of a classified cable is a view that is
+        # audited (issue 13, #8), and that write waits for the writer like any other.
+        found = client.get("/cables?q=test&classification=UNCLASSIFIED")
         page = client.get("/cables/09TEST1")
         writer.rollback()
     assert listing.status_code == 200 and "09TEST2" in listing.get_data(as_text=True)

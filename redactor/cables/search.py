@@ -14,7 +14,10 @@ lists every visible cable that passes the filters; a query with no letters or di
 matches nothing.
 
 Snippets are computed here, not by the engine, so they are the same on both engines and are
-plain ``(text, is_match)`` segments that templates escape like any other text.
+plain ``(text, is_match)`` segments that templates escape like any other text. A snippet is
+cable text: for each classified cable whose snippet a page shows, the search puts a
+``cable.view`` entry on record (``"via": "search"``), as opening the cable does; the caller
+commits it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sqlalchemy import Select, column, func, literal_column, select, table
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
+from redactor import audit
 from redactor.cables.access import visible_cables
 from redactor.db import is_sqlite
 from redactor.models import Cable, CableStatus, CableVersion, User, current_version_join
@@ -401,7 +405,29 @@ def search_cables(
         )
         for cable in cables
     )
+    _record_snippet_views(session, actor, hits)
     return SearchPage(query, hits, int(total or 0), limit, offset, sort, exact)
+
+
+def _record_snippet_views(session: Session, actor: User, hits: tuple[SearchHit, ...]) -> None:
+    """One ``cable.view`` entry per classified cable whose text a snippet shows (flushed;
+    in a read-only session the read transaction is ended first, see ``audit.record``)."""
+    specs: list[audit.EntrySpec] = [
+        (
+            "cable.view",
+            ("cable", hit.reference_id),
+            {
+                "version": hit.current_version,
+                "classification": hit.classification,
+                "via": "search",
+            },
+            hit.cable_id,
+        )
+        for hit in hits
+        if hit.snippet and hit.level > Level.UNCLASSIFIED
+    ]
+    if specs:
+        audit.record_many(session, actor, specs)
 
 
 #: The distinct origins of the cables at or below a level, in order, one index seek each

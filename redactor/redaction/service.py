@@ -653,6 +653,10 @@ def _decide(
             "end": decision.end,
             "codes": list(decision.codes),
             "reason_sha256": _digest(clean_reason),
+            # The words, so that an auditor can read why: the entry concerns the cable and is
+            # shown only to readers cleared for it (redactor.audit_log). Rationales and
+            # comments stay digests: they often quote the very text to be withheld.
+            "reason": clean_reason,
             "approvals": approvals,
             "approvals_required": approvals_required,
             "status": redaction.status.value,

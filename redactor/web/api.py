@@ -40,6 +40,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from redactor import audit
+from redactor import audit_log as audit_read  # not audit_log: the view below has that name
 from redactor.accounts.tokens import resolve_token
 from redactor.cables.access import (
     get_visible_cable,
@@ -74,6 +75,7 @@ from redactor.release import service as releases
 from redactor.review import service as review
 from redactor.review.policy import Level, can_import, can_read_audit
 from redactor.web.extensions import csrf, db_session
+from redactor.web.refusals import record_refusal
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens, not cookies, authenticate this blueprint: there is no ambient credential
@@ -144,6 +146,7 @@ def _api_error(exc: ApiError):
 def _domain_error(exc: DomainError):
     for cls, status in DOMAIN_STATUS:
         if isinstance(exc, cls):
+            record_refusal(status, exc.code, str(exc))  # 403/404/409 go on the record
             # Never say why something was not found: "above your clearance" is a disclosure.
             message = _NOT_FOUND_MESSAGE if status == 404 else (str(exc) or exc.code)
             return _error(status, exc.code, message)
@@ -154,6 +157,7 @@ def _domain_error(exc: DomainError):
 def _http_error(exc: HTTPException):
     status = exc.code or 500
     code = (exc.name or "error").lower().replace(" ", "_")
+    record_refusal(status, code, exc.description or "")
     if status == 413:
         message = "The request is larger than this server accepts."
     elif status == 404:
@@ -530,6 +534,7 @@ def list_cables():
         for hit in page.hits
     ]
     next_cursor = encode_cursor("cables", offset + len(items)) if page.has_next else None
+    db_session().commit()  # the snippets of classified cables were put on record
     return jsonify(
         items=items, total=page.total, total_exact=page.total_exact, next_cursor=next_cursor
     )
@@ -691,6 +696,8 @@ def cable_diff(reference_id: str):
         version=number,
         approvals_required=_approvals_required(),
     )
+    for number in sorted({left, right}):  # the diff shows the text of each version
+        record_view(session, actor(), cable, number)
     session.commit()
     return jsonify(
         reference_id=cable.reference_id,
@@ -917,11 +924,11 @@ def _require_auditor() -> None:
 
 @api_bp.get("/audit")
 def audit_log():
-    """The audit record, newest first; entries about cables above the caller's clearance are
-    listed with object and payload withheld. Filters as on the auditor's page."""
+    """The audit record, newest first; entries about cables above the caller's clearance do
+    not exist for the caller (:mod:`redactor.audit_log`). Filters as on the auditor's page."""
     _require_auditor()
     session, user = db_session(), actor()
-    criteria = audit.AuditFilter(
+    criteria = audit_read.AuditFilter(
         actor=query_text("user", limit=64),
         action=query_text("action", limit=64),
         object_id=query_text("object", limit=64),
@@ -930,17 +937,8 @@ def audit_log():
     )
     limit = query_int("limit", minimum=1, maximum=AUDIT_PAGE_MAX) or 50
     before = decode_cursor("audit")
-    hidden = audit.hidden_cable_keys(session, user)
-    page = audit.page_entries(
-        session, audit.restrict_object_filter(criteria, hidden), before=before, limit=limit
-    )
-    entries = []
-    for entry in page.entries:
-        item = audit.export_record(entry)
-        if audit.is_withheld(entry, hidden):
-            item["object_id"] = audit.WITHHELD
-            item["payload"] = audit.WITHHELD
-        entries.append(item)
+    page = audit_read.page_entries(session, criteria, reader=user, before=before, limit=limit)
+    entries = [audit_read.export_record(entry) for entry in page.entries]
     older = encode_cursor("audit", page.entries[-1].seq) if page.has_older else None
     head = audit.chain_head_summary(session)
     session.commit()

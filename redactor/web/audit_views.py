@@ -1,10 +1,11 @@
 """The auditor's pages: the log with filters, "verify now", and CSV / JSON Lines export.
 
 Auditors and admins only (others 403). Entries about a cable above the reader's clearance
-are listed with object and payload withheld, and searching for such a cable finds nothing,
-as everywhere else. Verifying and exporting are audited (``audit.verify``, ``audit.export``)
-and therefore POST with a CSRF token, never GET; each entry is written after the work is
-done, so a verification never reads its own entry.
+(about it, or its redactions, decisions, comments, releases) do not exist for the reader: not
+in the pages, the filters, the action menu or the export (:mod:`redactor.audit_log`), as the
+cable itself exists nowhere else for them. Verifying and exporting are audited
+(``audit.verify``, ``audit.export``) and therefore POST with a CSRF token, never GET; each
+entry is written after the work is done, so a verification never reads its own entry.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import IO, Any
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from redactor import audit
+from redactor import audit, audit_log
 from redactor.models import AuditEntry, User
 from redactor.review.policy import Role
 from redactor.web.auth import role_required
@@ -49,10 +50,10 @@ def _parse_date(raw: str, label: str, errors: list[str]) -> date | None:
         return None
 
 
-def _criteria(args: Any) -> tuple[audit.AuditFilter, list[str]]:
+def _criteria(args: Any) -> tuple[audit_log.AuditFilter, list[str]]:
     """Filters from request arguments; malformed dates are reported and ignored."""
     errors: list[str] = []
-    criteria = audit.AuditFilter(
+    criteria = audit_log.AuditFilter(
         actor=args.get("user", "").strip()[:64],
         action=args.get("action", "").strip()[:64],
         object_id=args.get("object", "").strip()[:64],
@@ -91,8 +92,7 @@ def _object_url(entry: AuditEntry, references: dict[str, str]) -> str | None:
     return None
 
 
-def _row(entry: AuditEntry, hidden: frozenset[str], references: dict[str, str]) -> dict:
-    withheld = audit.is_withheld(entry, hidden)
+def _row(entry: AuditEntry, references: dict[str, str]) -> dict:
     label = entry.object_id
     if entry.object_type == "cable" and entry.object_id in references:
         label = references[entry.object_id]
@@ -102,9 +102,9 @@ def _row(entry: AuditEntry, hidden: frozenset[str], references: dict[str, str]) 
         "actor": entry.actor_name or "(system)",
         "action": entry.action,
         "object_type": entry.object_type,
-        "object": audit.WITHHELD if withheld else label,
-        "url": None if withheld else _object_url(entry, references),
-        "payload": audit.WITHHELD if withheld else entry.payload,
+        "object": label,
+        "url": _object_url(entry, references),
+        "payload": entry.payload,
         "client_addr": entry.client_addr,
         "mac": entry.mac[:12],
     }
@@ -116,25 +116,25 @@ def log() -> Any:
     """The log, newest first, filtered, ``PAGE_SIZE`` entries a page (keyset paging)."""
     session = db_session()
     criteria, errors = _criteria(request.args)
-    hidden = audit.hidden_cable_keys(session, _actor())
-    page = audit.page_entries(
+    page = audit_log.page_entries(
         session,
-        audit.restrict_object_filter(criteria, hidden),
+        criteria,
+        reader=_actor(),
         before=_seq_arg("before"),
         after=_seq_arg("after"),
         limit=PAGE_SIZE,
     )
-    references = audit.cable_reference_ids(
+    references = audit_log.cable_reference_ids(
         session, (e.object_id for e in page.entries if e.object_type == "cable")
     )
     kept = _filter_args(request.args)
     return render_template(
         "audit/log.html",
-        rows=[_row(entry, hidden, references) for entry in page.entries],
+        rows=[_row(entry, references) for entry in page.entries],
         errors=errors,
         filters={name: request.args.get(name, "") for name in _FILTER_FIELDS},
         kept=kept,
-        actions=audit.distinct_actions(session),
+        actions=audit_log.distinct_actions(session, _actor()),
         head=audit.chain_head_summary(session),
         newer_url=url_for("audit.log", after=page.entries[0].seq, **kept)
         if page.has_newer
@@ -172,29 +172,19 @@ def verify_now() -> Any:
 def export() -> Any:
     """The filtered log, oldest first, as a CSV or JSON Lines download; audited."""
     fmt = request.form.get("format", "")
-    if fmt not in audit.EXPORT_WRITERS:
+    if fmt not in audit_log.EXPORT_WRITERS:
         return render_template(
             "errors/error.html", status=422, title="Invalid input", message="Unknown format."
         ), 422
     session = db_session()
     criteria, _errors = _criteria(request.form)
-    hidden = audit.hidden_cable_keys(session, _actor())
-    query = audit.select_entries(audit.restrict_object_filter(criteria, hidden)).order_by(
-        AuditEntry.seq
-    )
-
-    def records() -> Any:
-        for entry in audit.iter_entries(session, query):
-            item = audit.export_record(entry)
-            if audit.is_withheld(entry, hidden):
-                item["object_id"] = audit.WITHHELD
-                item["payload"] = audit.WITHHELD
-            yield item
+    query = audit_log.select_entries(criteria, _actor()).order_by(AuditEntry.seq)
+    records = map(audit_log.export_record, audit_log.iter_entries(session, query))
 
     # Spooled to a temporary file, not memory: the whole log may be asked for.
     buffer = tempfile.TemporaryFile()
     text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
-    count = audit.EXPORT_WRITERS[fmt](records(), text)
+    count = audit_log.EXPORT_WRITERS[fmt](records, text)
     text.flush()
     text.detach()
     buffer.seek(0)

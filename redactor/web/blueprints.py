@@ -25,6 +25,7 @@ from redactor.web.audit_views import audit_bp
 from redactor.web.auth import auth_bp
 from redactor.web.cables import cables_bp
 from redactor.web.imports import imports_bp
+from redactor.web.refusals import record_refusal
 from redactor.web.releases import releases_bp
 from redactor.web.review import review_bp
 from redactor.web.tokens import tokens_bp
@@ -77,7 +78,8 @@ def install_hooks(app: Flask) -> None:
     - security headers on every response (CSP without inline script, nosniff, no framing,
       same-origin referrers) and ``Cache-Control: no-store`` on everything but static files;
     - domain errors to 403/404/409/422, CSRF failures to 400, oversized bodies to 413, as an
-      HTML page or, under ``/api/``, as JSON;
+      HTML page or, under ``/api/``, as JSON; a refused 403/404/409 is put on record
+      (:mod:`redactor.web.refusals`);
     - template flags for the navigation (which areas exist and which the user may open).
     """
     set_hash_profile(app.config.get("ARGON2_PROFILE") or "rfc9106")
@@ -123,6 +125,7 @@ def _error_response(status: int, code: str, message: str) -> Any:
 def _domain_error(exc: DomainError) -> Any:
     for cls, status in DOMAIN_STATUS:
         if isinstance(exc, cls):
+            record_refusal(status, exc.code, str(exc))  # 403/404/409 go on the record
             message = _GENERIC[404] if status == 404 else (str(exc) or _TITLES[status])
             return _error_response(status, exc.code, message)
     return _error_response(400, exc.code, str(exc) or _TITLES[400])
@@ -140,6 +143,7 @@ def _csrf_error(exc: CSRFError) -> Any:
 def _http_error(exc: HTTPException) -> Any:
     status = exc.code or 500
     message = _GENERIC.get(status) or exc.description or _TITLES.get(status, "Error")
+    record_refusal(status, exc.name.lower().replace(" ", "_"), exc.description or "")
     response = _error_response(status, exc.name.lower().replace(" ", "_"), message)
     if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
         body, code = response

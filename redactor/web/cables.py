@@ -66,7 +66,9 @@ def list_cables() -> Any:
     ``SEARCH_PAGE_SIZE`` for the results of a search."""
     filters = CableFilters.from_args(request.args)
     page_size = SEARCH_PAGE_SIZE if filters.query.strip() else PAGE_SIZE
-    model = list_model(db_session(), _actor(), filters, page_size=page_size)
+    session = db_session()
+    model = list_model(session, _actor(), filters, page_size=page_size)
+    session.commit()  # the search's snippets of classified cables were put on record
     return render_template("cables/list.html", **model)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
-from redactor import audit
+from redactor import audit, audit_log
 from redactor.web.cli_db import open_store
 
 
@@ -119,7 +119,7 @@ def checkpoint_command(out_dir: Path | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(audit.EXPORT_WRITERS)),
+    type=click.Choice(sorted(audit_log.EXPORT_WRITERS)),
     required=True,
     help="csv (formula-like cells neutralised) or jsonl (one entry per line).",
 )
@@ -131,9 +131,9 @@ def checkpoint_command(out_dir: Path | None) -> None:
 )
 def export_command(fmt: str, out_file: Path | None) -> None:
     """Export every entry, oldest first, with both MACs so the file can be rechecked."""
-    writer = audit.EXPORT_WRITERS[fmt]
+    writer = audit_log.EXPORT_WRITERS[fmt]
     with open_store() as (_settings, session):
-        records = (audit.export_record(entry) for entry in audit.iter_entries(session))
+        records = (audit_log.export_record(entry) for entry in audit_log.iter_entries(session))
         if out_file is None:
             count = writer(records, sys.stdout)
         else:

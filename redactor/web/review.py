@@ -25,6 +25,7 @@ from redactor.models import Cable, Redaction, User
 from redactor.redaction import service as redactions
 from redactor.review import service as review
 from redactor.web.extensions import db_session
+from redactor.web.refusals import record_refusal
 
 review_bp = Blueprint("review", __name__)
 
@@ -87,7 +88,7 @@ def review_action(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return view(*args, **kwargs)
         except StaleVersion as exc:
-            db_session().rollback()
+            record_refusal(409, exc.code, str(exc))  # rolls back, then records the refusal
             return render_template("review/stale.html", message=str(exc), back=back), 409
         except InvalidInput as exc:
             db_session().rollback()
