@@ -23,8 +23,8 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
-from typing import Any
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -327,8 +327,8 @@ def set_clearance(
 def set_active(session: Session, actor: User | None, user: User, active: bool) -> User:
     """Deactivate or reactivate ``user``; audited as ``user.update``.
 
-    Deactivation revokes every session and every API token of the user. An administrator cannot deactivate
-    themselves. Raises ``NotPermitted`` or ``InvalidInput``.
+    Deactivation revokes every session and every API token of the user. An administrator
+    cannot deactivate themselves. Raises ``NotPermitted`` or ``InvalidInput``.
     """
     _require_admin(actor)
     if actor is not None and actor.id == user.id and not active:
