@@ -9,33 +9,38 @@ Passwords are hashed with argon2id. The cost parameters come from a named profil
 p=4, argon2-cffi's default); ``"test"`` is argon2-cffi's cheapest profile, for test suites
 only. A stored hash made with other parameters is replaced on the next successful login.
 
-Sessions: :func:`start_session` returns a random token for the cookie and stores only its
-SHA-256, so a copy of the database does not hold usable sessions. Changing a password,
-deactivating a user or changing their roles or clearance revokes all their sessions; changing
-or resetting a password and deactivating also revoke all their API tokens.
+Sessions (:mod:`redactor.accounts.sessions`, re-exported here): :func:`start_session`
+returns a random token for the cookie and stores only its SHA-256, so a copy of the database
+does not hold usable sessions. Changing a password, deactivating a user or changing their
+roles or clearance revokes all their sessions; changing or resetting a password and
+deactivating also revoke all their API tokens.
 
 Login rate limiting lives in :mod:`redactor.accounts.limits`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from redactor import audit
 from redactor.accounts import limits, tokens
 from redactor.accounts.limits import LoginRateLimited
+from redactor.accounts.sessions import count_open_sessions as count_open_sessions
+from redactor.accounts.sessions import end_session as end_session
+from redactor.accounts.sessions import resolve_session as resolve_session
+from redactor.accounts.sessions import revoke_all_sessions
+from redactor.accounts.sessions import start_session as start_session
 from redactor.errors import DomainError, InvalidInput, NotPermitted
-from redactor.models import User, UserRole, UserSession
+from redactor.models import User, UserRole
 from redactor.review.policy import Level, Role, can_manage_users
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{2,64}")
@@ -189,11 +194,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite gives back naive datetimes; every stored time is UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def _require_admin(actor: User | None) -> None:
     # ``None`` is the local administrator at the command line.
     if actor is not None and not (actor.active and can_manage_users(actor.roles)):
@@ -206,10 +206,6 @@ def _state(user: User) -> dict:
         "clearance": Level(user.clearance).name,
         "active": bool(user.active),
     }
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _addr(client_addr: str | None) -> str:
@@ -488,95 +484,3 @@ def authenticate(
     audit.record(session, user, "auth.login", subject=("user", user.id), data={})
     session.flush()
     return user
-
-
-# -- sessions -----------------------------------------------------------------------------------
-
-
-def start_session(
-    session: Session, user: User, *, lifetime_seconds: int, client_addr: str | None
-) -> str:
-    """Open a login session for ``user``; returns its token (only its SHA-256 is stored)."""
-    token = secrets.token_urlsafe(32)
-    session.add(
-        UserSession(
-            token_hash=_token_hash(token),
-            user_id=user.id,
-            created_at=_now(),
-            expires_at=_now() + timedelta(seconds=lifetime_seconds),
-            client_addr=_addr(client_addr),
-        )
-    )
-    session.flush()
-    return token
-
-
-def _plausible_token(token: object) -> bool:
-    # Anything else cannot be one of ours: not worth hashing or looking up.
-    return isinstance(token, str) and 0 < len(token) <= 200
-
-
-def _find_session(session: Session, token: str | None) -> UserSession | None:
-    if not _plausible_token(token):
-        return None
-    return session.scalars(
-        select(UserSession).where(UserSession.token_hash == _token_hash(token))
-    ).one_or_none()
-
-
-def resolve_session(session: Session, token: str | None) -> User | None:
-    """The user of the session ``token``; None if unknown, revoked, expired or inactive.
-
-    One query (session row, user and roles together): it runs before every request.
-    """
-    if not _plausible_token(token):
-        return None
-    found = session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .options(joinedload(User.role_rows))
-        .where(UserSession.token_hash == _token_hash(token))
-    ).unique().one_or_none()
-    if found is None:
-        return None
-    row, user = found
-    if row.revoked_at is not None or _aware(row.expires_at) <= _now() or not user.active:
-        return None
-    return user
-
-
-def end_session(session: Session, token: str | None) -> None:
-    """Revoke the session ``token`` (logout); audited as ``auth.logout``. Unknown: no-op."""
-    row = _find_session(session, token)
-    if row is None or row.revoked_at is not None:
-        return
-    row.revoked_at = _now()
-    user = session.get(User, row.user_id)
-    audit.record(session, user, "auth.logout", subject=("user", row.user_id), data={})
-    session.flush()
-
-
-def revoke_all_sessions(session: Session, user: User) -> int:
-    """Revoke every open session of ``user``; returns how many. Not audited on its own:
-    the change that calls for it is."""
-    result = session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=_now())
-    )
-    user.session_version = (user.session_version or 0) + 1
-    session.flush()
-    return result.rowcount or 0
-
-
-def count_open_sessions(session: Session, user: User) -> int:
-    """How many unrevoked, unexpired sessions ``user`` has."""
-    return session.scalar(
-        select(func.count())
-        .select_from(UserSession)
-        .where(
-            UserSession.user_id == user.id,
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > _now(),
-        )
-    ) or 0
