@@ -29,9 +29,15 @@ DEFAULTS: dict[str, Any] = {
     "ZIP_MAX_TOTAL_BYTES": 64 * 1024 * 1024,
     # Approvals a proposal needs before it takes effect.
     "APPROVALS_REQUIRED": 1,
-    # Login rate limit: failures allowed per account and per address in the window.
+    # Login rate limit: failures allowed per account (from any address) in the window.
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_SECONDS": 900,
+    # Spraying ceiling: failures from one address in the window after which a username that
+    # already failed from there is refused unchecked (others behind it still sign in).
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 50,
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none,
+    # the headers are ignored; 1: one proxy such as nginx on the same host).
+    "TRUSTED_PROXIES": 0,
     # Lifetime of a login session, in seconds.
     "SESSION_LIFETIME_SECONDS": 8 * 3600,
     # argon2id cost profile for password hashes: "rfc9106" (RFC 9106, 64 MiB, t=3; the

@@ -155,12 +155,16 @@ class UserSession(Base):
 
 
 class LoginAttempt(Base):
-    """A failed login, kept in the database so every worker sees the same rate limit."""
+    """A failed login, kept in the database so every worker sees the same rate limit.
+
+    ``username_key`` is a keyed digest of the username typed (never the text: it is often a
+    password typed into the wrong field); see :mod:`redactor.accounts.limits`.
+    """
 
     __tablename__ = "login_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), index=True)
+    username_key: Mapped[str] = mapped_column(String(64), index=True)
     client_addr: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 

@@ -9,6 +9,7 @@ import pytest
 from argon2 import PasswordHasher, profiles
 from sqlalchemy import func, select
 
+from redactor.accounts import limits
 from redactor.accounts import service as accounts
 from redactor.errors import InvalidInput, NotPermitted
 from redactor.models import AuditEntry, LoginAttempt, UserSession
@@ -169,12 +170,12 @@ def test_unknown_user_and_wrong_password_get_the_same_refusal(session, make_user
     assert str(unknown.value) == str(wrong.value)
 
 
-def test_failed_login_is_audited_with_the_username_but_never_the_password(session, make_user):
-    make_user("ivan")
+def test_failed_login_is_audited_with_the_account_id_but_never_the_password(session, make_user):
+    user, _ = make_user("ivan")
     with pytest.raises(accounts.LoginRefused):
-        _login(session, "ivan", "SeCrEt-guess-123")
+        _login(session, "IVAN ", "SeCrEt-guess-123")
     session.commit()
-    assert _entries(session, "auth.login_failed") == [{"username": "ivan"}]
+    assert _entries(session, "auth.login_failed") == [{"user_id": user.id, "username": "ivan"}]
     raw = " ".join(session.scalars(select(AuditEntry.payload)).all())
     assert "SeCrEt-guess-123" not in raw
 
@@ -201,13 +202,27 @@ def test_account_is_rate_limited_after_max_failures_from_any_address(session, ma
     assert "try again in 10 minutes" in str(limited.value)
 
 
-def test_address_is_rate_limited_across_accounts(session, make_user):
+def test_failures_of_other_accounts_from_the_address_do_not_lock_an_account(session, make_user):
+    # The office behind one proxy shares an address: others' failures must not lock mia out.
     _user, password = make_user("mia")
     for name in ("x1", "x2", "x3"):
         _failures(session, name, "wrong password!", "10.0.2.1", 1)
+    assert _login(session, "mia", password, "10.0.2.1").username == "mia"
+
+
+def test_spraying_address_gets_one_guess_per_username(session, make_user):
+    _user, password = make_user("mia")
+    ceiling = {**LIMITS, "address_ceiling": 4}
+    for name in ("x1", "x2", "x3", "x4"):
+        with pytest.raises(accounts.LoginRefused):
+            accounts.authenticate(session, name, "wrong password!", "10.0.2.1", **ceiling)
+    # Over the ceiling: a name that failed from here is refused unchecked ...
     with pytest.raises(accounts.LoginRateLimited):
-        _login(session, "mia", password, "10.0.2.1")
-    assert _login(session, "mia", password, "10.0.2.2").username == "mia"
+        accounts.authenticate(session, "x1", "wrong password!", "10.0.2.1", **ceiling)
+    # ... not one that did not, nor the same name from elsewhere.
+    assert accounts.authenticate(session, "mia", password, "10.0.2.1", **ceiling) is _user
+    with pytest.raises(accounts.LoginRefused):
+        accounts.authenticate(session, "x1", "wrong password!", "10.0.2.2", **ceiling)
 
 
 def test_failures_older_than_the_window_do_not_count(session, make_user):
@@ -225,8 +240,9 @@ def test_a_successful_login_clears_the_accounts_failures(session, make_user):
     _failures(session, "olga", "wrong password!", "10.0.4.1", LIMITS["max_failures"] - 1)
     _login(session, "olga", password, "10.0.4.2")
     session.commit()
+    key = limits.username_key(session, "olga")
     count = session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.username == "olga")
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.username_key == key)
     )
     assert count == 0
 
@@ -277,7 +293,7 @@ def test_changing_own_password_revokes_all_sessions(session, make_user):
     assert all(accounts.resolve_session(session, t) is None for t in tokens)
     assert _login(session, "sam", "a brand new passphrase") is user
     assert _entries(session, "user.password_change") == [
-        {"username": "sam", "reset_by_admin": False}
+        {"username": "sam", "reset_by_admin": False, "tokens_revoked": 0}
     ]
 
 

@@ -210,3 +210,30 @@ def test_the_command_line_creates_lists_and_revokes_tokens(app, run, make_user, 
     assert "revoked" in run("list").stdout
     assert run("revoke", "999").exit_code != 0
     assert run("create", "nobody").exit_code != 0
+
+
+def test_a_password_reset_revokes_every_token_of_the_user_and_says_how_many(session, make_user):
+    user, _ = make_user("rita")
+    other, _ = make_user("otto")
+    for name in ("laptop", "script"):
+        tokens.create_token(session, user, user, name)
+    _kept, kept_secret = tokens.create_token(session, other, other, "laptop")
+    session.commit()
+    accounts.set_password(session, None, user, "a brand new passphrase 7")
+    session.commit()
+    assert {tokens.token_state(t) for t in tokens.list_tokens(session, None, user)} == {"revoked"}
+    assert tokens.resolve_token(session, kept_secret).id == other.id
+    change = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "user.password_change")
+    ).one()
+    assert json.loads(change.payload)["tokens_revoked"] == 2
+
+
+def test_deactivation_revokes_tokens_so_reactivation_does_not_revive_them(session, make_user):
+    user, _ = make_user("rosa")
+    _token, secret = tokens.create_token(session, user, user, "laptop")
+    session.commit()
+    accounts.set_active(session, None, user, False)
+    accounts.set_active(session, None, user, True)
+    session.commit()
+    assert tokens.resolve_token(session, secret) is None

@@ -9,27 +9,38 @@ Passwords are hashed with argon2id. The cost parameters come from a named profil
 p=4, argon2-cffi's default); ``"test"`` is argon2-cffi's cheapest profile, for test suites
 only. A stored hash made with other parameters is replaced on the next successful login.
 
-Sessions: :func:`start_session` returns a random token for the cookie and stores only its
-SHA-256, so a copy of the database does not hold usable sessions. Changing a password,
-deactivating a user or changing their roles or clearance revokes all their sessions.
+Sessions (:mod:`redactor.accounts.sessions`, re-exported here): :func:`start_session`
+returns a random token for the cookie and stores only its SHA-256, so a copy of the database
+does not hold usable sessions. Changing a password, deactivating a user or changing their
+roles or clearance revokes all their sessions; changing or resetting a password and
+deactivating also revoke all their API tokens.
+
+Login rate limiting lives in :mod:`redactor.accounts.limits`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import Any
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from redactor import audit
+from redactor.accounts import limits, tokens
+from redactor.accounts.limits import LoginRateLimited
+from redactor.accounts.sessions import count_open_sessions as count_open_sessions
+from redactor.accounts.sessions import end_session as end_session
+from redactor.accounts.sessions import resolve_session as resolve_session
+from redactor.accounts.sessions import revoke_all_sessions
+from redactor.accounts.sessions import start_session as start_session
 from redactor.errors import DomainError, InvalidInput, NotPermitted
-from redactor.models import LoginAttempt, User, UserRole, UserSession
+from redactor.models import User, UserRole
 from redactor.review.policy import Level, Role, can_manage_users
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{2,64}")
@@ -61,19 +72,6 @@ class LoginRefused(DomainError):
 
     def __init__(self, message: str = LOGIN_REFUSED_MESSAGE) -> None:
         super().__init__(message)
-
-
-class LoginRateLimited(DomainError):
-    """Too many failed logins for the account or from the address; ``retry_after`` seconds."""
-
-    code = "rate_limited"
-
-    def __init__(self, retry_after: int) -> None:
-        self.retry_after = max(1, int(retry_after))
-        minutes = -(-self.retry_after // 60)
-        super().__init__(
-            f"Too many attempts, try again in {minutes} minute{'s' if minutes != 1 else ''}."
-        )
 
 
 class WrongPassword(InvalidInput):
@@ -196,11 +194,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite gives back naive datetimes; every stored time is UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def _require_admin(actor: User | None) -> None:
     # ``None`` is the local administrator at the command line.
     if actor is not None and not (actor.active and can_manage_users(actor.roles)):
@@ -213,10 +206,6 @@ def _state(user: User) -> dict:
         "clearance": Level(user.clearance).name,
         "active": bool(user.active),
     }
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _addr(client_addr: str | None) -> str:
@@ -334,19 +323,22 @@ def set_clearance(
 def set_active(session: Session, actor: User | None, user: User, active: bool) -> User:
     """Deactivate or reactivate ``user``; audited as ``user.update``.
 
-    Deactivation revokes every session of the user. An administrator cannot deactivate
-    themselves. Raises ``NotPermitted`` or ``InvalidInput``.
+    Deactivation revokes every session and every API token of the user. An administrator
+    cannot deactivate themselves. Raises ``NotPermitted`` or ``InvalidInput``.
     """
     _require_admin(actor)
     if actor is not None and actor.id == user.id and not active:
         raise InvalidInput("You cannot deactivate your own account.")
     before = _state(user)
     user.active = bool(active)
+    if not user.active:
+        # For good: reactivating the account must not bring back a token stolen before.
+        tokens.revoke_all_tokens(session, user)
     return _update(session, actor, user, before)
 
 
 def set_password(session: Session, actor: User | None, user: User, new_password: str) -> User:
-    """Reset ``user``'s password (administrators); revokes their sessions.
+    """Reset ``user``'s password (administrators); revokes their sessions and API tokens.
 
     Audited as ``user.password_change`` (never with the password). Raises ``NotPermitted``
     or ``InvalidInput`` for a weak password.
@@ -358,16 +350,41 @@ def set_password(session: Session, actor: User | None, user: User, new_password:
 
 
 def change_own_password(
-    session: Session, user: User, old_password: str, new_password: str
+    session: Session,
+    user: User,
+    old_password: str,
+    new_password: str,
+    *,
+    rules: limits.LoginLimits | None = None,
+    client_addr: str | None = None,
 ) -> User:
-    """Change ``user``'s own password, confirmed by the current one; revokes all sessions.
+    """Change ``user``'s own password, confirmed by the current one; revokes all sessions
+    and API tokens.
 
+    With ``rules``, the confirmation counts like a login: a wrong current password is a
+    failure of the account (so a stolen session cannot guess the password without limit),
+    and an account at its limit raises ``LoginRateLimited`` without a check. A wrong current
+    password is audited as ``user.password_change_refused``; the caller commits then too.
     Raises ``WrongPassword`` (an ``InvalidInput``) for a wrong current password and
     ``InvalidInput`` for a weak new one.
     """
     if not user.active:
         raise NotPermitted("inactive account")
+    key, now, addr = limits.username_key(session, user.username), _now(), _addr(client_addr)
+    if rules is not None:
+        limits.lock_username(session, key)
+        limits.forget_expired(session, rules, now)
+        limits.check_allowed(session, key, addr, rules, now)
     if not verify_password(user.password_hash, old_password or ""):
+        if rules is not None:
+            limits.record_failure(session, key, addr, now)
+        audit.record(
+            session,
+            user,
+            "user.password_change_refused",
+            subject=("user", user.id),
+            data={"reason": "wrong_password"},
+        )
         raise WrongPassword("The current password is wrong.")
     check_password_policy(new_password, username=user.username)
     if new_password == old_password:
@@ -380,18 +397,33 @@ def _store_password(
     session: Session, actor: User | None, user: User, password: str, *, reset: bool
 ) -> None:
     user.password_hash = hash_password(password)
+    # A new password is what one does after a compromise: whatever the old one opened --
+    # login sessions and API tokens -- is closed with it.
     revoke_all_sessions(session, user)
+    revoked_tokens = tokens.revoke_all_tokens(session, user)
     audit.record(
         session,
         actor,
         "user.password_change",
         subject=("user", user.id),
-        data={"username": user.username, "reset_by_admin": reset},
+        data={
+            "username": user.username,
+            "reset_by_admin": reset,
+            "tokens_revoked": revoked_tokens,
+        },
     )
     session.flush()
 
 
 # -- login --------------------------------------------------------------------------------------
+
+
+def _login_audit(user: User | None, key: str, extra: dict) -> tuple[tuple[str, Any] | None, dict]:
+    # A known account is named by its id (and canonical username); an unknown name only by
+    # its keyed digest: what was typed is often a password, and auditors read this log.
+    if user is not None:
+        return ("user", user.id), {"user_id": user.id, "username": user.username, **extra}
+    return None, {"username_hmac": key, **extra}
 
 
 def authenticate(
@@ -402,159 +434,53 @@ def authenticate(
     *,
     max_failures: int,
     window_seconds: int,
+    address_ceiling: int | None = None,
 ) -> User:
     """The active user whose ``username`` and ``password`` match; audited as ``auth.login``.
 
-    Failures are counted in ``login_attempts`` (shared by every worker). With
-    ``max_failures`` failures for this account, or from this address, within the last
-    ``window_seconds``, raises ``LoginRateLimited`` without checking the password. Otherwise a
-    mismatch records a failure, audits ``auth.login_failed`` (with the username tried, never
-    the password) and raises ``LoginRefused`` -- with the same message for an unknown user, a
-    wrong password and an inactive account. The caller commits in either case, so that the
-    failure is counted.
+    Failures are counted in ``login_attempts`` (shared by every worker) under the rules of
+    :mod:`redactor.accounts.limits`: ``max_failures`` per account within ``window_seconds``
+    from any address, and a spraying ceiling per address (``address_ceiling``, default ten
+    times ``max_failures``) that never locks out a username with no failure from there.
+    When an attempt may not be checked, raises ``LoginRateLimited`` without verifying the
+    password. Otherwise a mismatch records a failure, audits ``auth.login_failed`` (the
+    account's id for a known account, a keyed digest of the name otherwise; never the typed
+    text, never the password) and raises ``LoginRefused`` -- with the same message for an
+    unknown user, a wrong password and an inactive account. The caller commits in either
+    case, so that the failure is counted.
     """
-    name = normalize_username(username)[:64]
+    name = normalize_username(username)
     addr = _addr(client_addr)
     now = _now()
-    since = now - timedelta(seconds=window_seconds)
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
+    rules = limits.LoginLimits.of(max_failures, window_seconds, address_ceiling)
+    key = limits.username_key(session, name)
+    limits.lock_username(session, key)
+    limits.forget_expired(session, rules, now)
+    # Only a name that could be a username is looked up (a NUL or a 200-character string
+    # never is, and PostgreSQL refuses NUL in a query parameter).
+    user = get_user_by_username(session, name) if USERNAME_PATTERN.fullmatch(name) else None
 
-    for column, value in ((LoginAttempt.username, name), (LoginAttempt.client_addr, addr)):
-        recent = list(
-            session.scalars(
-                select(LoginAttempt.at)
-                .where(column == value, LoginAttempt.at >= since)
-                .order_by(LoginAttempt.at.desc())
-                .limit(max_failures)
-            )
-        )
-        if len(recent) >= max_failures:
-            # The limit lifts when the oldest of the last ``max_failures`` leaves the window.
-            lifts_at = _aware(recent[-1]) + timedelta(seconds=window_seconds)
-            retry_after = (lifts_at - now).total_seconds()
-            audit.record(
-                session,
-                None,
-                "auth.login_failed",
-                subject=("user", name),
-                data={"username": name, "reason": "rate_limited"},
-            )
-            raise LoginRateLimited(int(retry_after) + 1)
+    try:
+        limits.check_allowed(session, key, addr, rules, now)
+    except LoginRateLimited:
+        subject, data = _login_audit(user, key, {"reason": "rate_limited"})
+        audit.record(session, None, "auth.login_failed", subject=subject, data=data)
+        raise
 
-    user = get_user_by_username(session, name) if name else None
     if user is None:
         _burn_verification(password or "")
         ok = False
     else:
         ok = verify_password(user.password_hash, password or "") and bool(user.active)
     if not ok:
-        session.add(LoginAttempt(username=name, client_addr=addr, at=now))
-        audit.record(
-            session,
-            None,
-            "auth.login_failed",
-            subject=("user", name),
-            data={"username": name},
-        )
+        limits.record_failure(session, key, addr, now)
+        subject, data = _login_audit(user, key, {})
+        audit.record(session, None, "auth.login_failed", subject=subject, data=data)
         raise LoginRefused()
 
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    # A success clears the account's failures (not the address's: one good account must
-    # not let an address keep guessing at others).
-    session.execute(delete(LoginAttempt).where(LoginAttempt.username == name))
+    limits.clear_username(session, key)
     audit.record(session, user, "auth.login", subject=("user", user.id), data={})
     session.flush()
     return user
-
-
-# -- sessions -----------------------------------------------------------------------------------
-
-
-def start_session(
-    session: Session, user: User, *, lifetime_seconds: int, client_addr: str | None
-) -> str:
-    """Open a login session for ``user``; returns its token (only its SHA-256 is stored)."""
-    token = secrets.token_urlsafe(32)
-    session.add(
-        UserSession(
-            token_hash=_token_hash(token),
-            user_id=user.id,
-            created_at=_now(),
-            expires_at=_now() + timedelta(seconds=lifetime_seconds),
-            client_addr=_addr(client_addr),
-        )
-    )
-    session.flush()
-    return token
-
-
-def _plausible_token(token: object) -> bool:
-    # Anything else cannot be one of ours: not worth hashing or looking up.
-    return isinstance(token, str) and 0 < len(token) <= 200
-
-
-def _find_session(session: Session, token: str | None) -> UserSession | None:
-    if not _plausible_token(token):
-        return None
-    return session.scalars(
-        select(UserSession).where(UserSession.token_hash == _token_hash(token))
-    ).one_or_none()
-
-
-def resolve_session(session: Session, token: str | None) -> User | None:
-    """The user of the session ``token``; None if unknown, revoked, expired or inactive.
-
-    One query (session row, user and roles together): it runs before every request.
-    """
-    if not _plausible_token(token):
-        return None
-    found = session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .options(joinedload(User.role_rows))
-        .where(UserSession.token_hash == _token_hash(token))
-    ).unique().one_or_none()
-    if found is None:
-        return None
-    row, user = found
-    if row.revoked_at is not None or _aware(row.expires_at) <= _now() or not user.active:
-        return None
-    return user
-
-
-def end_session(session: Session, token: str | None) -> None:
-    """Revoke the session ``token`` (logout); audited as ``auth.logout``. Unknown: no-op."""
-    row = _find_session(session, token)
-    if row is None or row.revoked_at is not None:
-        return
-    row.revoked_at = _now()
-    user = session.get(User, row.user_id)
-    audit.record(session, user, "auth.logout", subject=("user", row.user_id), data={})
-    session.flush()
-
-
-def revoke_all_sessions(session: Session, user: User) -> int:
-    """Revoke every open session of ``user``; returns how many. Not audited on its own:
-    the change that calls for it is."""
-    result = session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=_now())
-    )
-    user.session_version = (user.session_version or 0) + 1
-    session.flush()
-    return result.rowcount or 0
-
-
-def count_open_sessions(session: Session, user: User) -> int:
-    """How many unrevoked, unexpired sessions ``user`` has."""
-    return session.scalar(
-        select(func.count())
-        .select_from(UserSession)
-        .where(
-            UserSession.user_id == user.id,
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > _now(),
-        )
-    ) or 0

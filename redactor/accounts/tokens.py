@@ -3,7 +3,9 @@
 A token is a random secret (``rdk_`` and 43 URL-safe characters) handed out once, when it is
 made; only its SHA-256 is stored, so a copy of the database holds no usable token. A token
 acts as its user with the user's *current* roles and clearance, and stops working when it is
-revoked, when it expires, or when its user is deactivated.
+revoked, when it expires, or when its user is deactivated. A password change or reset and a
+deactivation revoke all of the user's tokens for good (:func:`revoke_all_tokens`), so that
+neither a reset after a compromise nor a later reactivation brings a stolen token back.
 
 Services in the sense of ``docs/architecture.md``: the acting user is an argument (``None`` is
 the local administrator at the command line), policy is checked (``NotPermitted``), the change
@@ -23,7 +25,7 @@ import secrets
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from redactor import audit
@@ -160,6 +162,20 @@ def revoke_token(session: Session, actor: User | None, token: ApiToken) -> ApiTo
         session, actor, "token.revoke", subject=("user", token.user_id), data=_describe(token)
     )
     return token
+
+
+def revoke_all_tokens(session: Session, user: User) -> int:
+    """Revoke every unrevoked token of ``user``; returns how many. Not audited on its own:
+    the change that calls for it (a password change or reset, a deactivation) is, with the
+    count. Called by :mod:`redactor.accounts.service`, which has checked the policy."""
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=_now())
+        .execution_options(synchronize_session="fetch")
+    )
+    session.flush()
+    return result.rowcount or 0
 
 
 def list_tokens(session: Session, actor: User | None, user: User | None = None) -> list[ApiToken]:

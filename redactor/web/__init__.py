@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from redactor.audit import load_audit_key
 from redactor.config import load_settings
@@ -21,7 +22,8 @@ from redactor.web.inputs import DbIntConverter, refuse_unstorable_input
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: settings from defaults, ``REDACTOR_*`` variables, ``config``.
 
-    Raises ``RuntimeError`` when no secret key is configured outside demo and testing.
+    Raises ``RuntimeError`` when no secret key is configured outside demo and testing, and
+    ``ValueError`` for a negative ``TRUSTED_PROXIES``.
     """
     settings = load_settings(config)
     if not settings["SECRET_KEY"]:
@@ -48,6 +50,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=int(settings["SESSION_LIFETIME_SECONDS"]),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
     )
+
+    trusted_proxies = int(settings["TRUSTED_PROXIES"])
+    if trusted_proxies < 0:
+        raise ValueError("REDACTOR_TRUSTED_PROXIES must be 0 (no proxy) or more")
+    if trusted_proxies:
+        # request.remote_addr becomes the client's address as the last ``trusted_proxies``
+        # proxies saw it; with 0 (the default) X-Forwarded-For is ignored, since a client
+        # could otherwise pick the address that the login limits and the audit record see.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies)
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["redactor.engine"] = engine

@@ -30,6 +30,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from redactor.accounts import limits
 from redactor.accounts import service as accounts
 from redactor.errors import InvalidInput, NotPermitted
 from redactor.models import User
@@ -93,6 +94,16 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _login_limits() -> limits.LoginLimits:
+    """The login rate limits of the configuration (see :mod:`redactor.accounts.limits`)."""
+    config = current_app.config
+    return limits.LoginLimits.of(
+        int(config["LOGIN_MAX_FAILURES"]),
+        int(config["LOGIN_WINDOW_SECONDS"]),
+        int(config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
+    )
+
+
 def _begin_session(user: User) -> None:
     """Open a server-side session for ``user`` and put its token in a fresh cookie."""
     token = accounts.start_session(
@@ -137,15 +148,16 @@ def login() -> Any:
     form = LoginForm()
     error, status = None, 200
     if form.validate_on_submit():
-        config = current_app.config
+        rules = _login_limits()
         try:
             user = accounts.authenticate(
                 db_session(),
                 form.username.data,
                 form.password.data,
                 request.remote_addr,
-                max_failures=int(config["LOGIN_MAX_FAILURES"]),
-                window_seconds=int(config["LOGIN_WINDOW_SECONDS"]),
+                max_failures=rules.max_failures,
+                window_seconds=rules.window_seconds,
+                address_ceiling=rules.address_ceiling,
             )
         except (accounts.LoginRefused, accounts.LoginRateLimited) as exc:
             db_session().commit()  # the failure must count, and be audited
@@ -179,8 +191,19 @@ def change_password() -> Any:
     if form.validate_on_submit():
         try:
             accounts.change_own_password(
-                db_session(), current_user, form.current_password.data, form.new_password.data
+                db_session(),
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                rules=_login_limits(),
+                client_addr=request.remote_addr,
             )
+        except accounts.WrongPassword as exc:
+            db_session().commit()  # the failure counts against the account, and is audited
+            error, status = str(exc), 422
+        except accounts.LoginRateLimited as exc:
+            db_session().rollback()
+            error, status = str(exc), 429
         except (InvalidInput, NotPermitted) as exc:
             error, status = str(exc), 422
         else:
