@@ -12,9 +12,9 @@ For every ``*.txt`` file under FOLDER (decoded with :func:`decode_cable_bytes`, 
   reference id of the folder uses, and how many name a cable that is in the folder itself;
 * **suspicious samples** (up to ``--samples`` of each): subjects longer than ``--long``
   characters or holding another field's label, a page break or body text, tags outside the
-  TAGS vocabulary of the folder (a tag is in the vocabulary when at least three cables' tag lists hold it), tags
-  that are not tag-shaped, references whose station no reference id of the folder uses, and
-  cables with no subject.
+  TAGS vocabulary of the folder (a tag is in the vocabulary when at least three cables' tag
+  lists hold it), tags that are not tag-shaped, references whose station no reference id of
+  the folder uses, and cables with no subject.
 
 The vocabulary and the stations are learned from the folder itself, so the tool works on any
 collection; nothing is read from the network. ``--json`` also writes the figures (not the
@@ -100,8 +100,7 @@ def survey(cables: list[tuple[str, Cable]], *, long: int = 200) -> tuple[dict, d
             "references": bool(c.references),
             "classified_by": c.classified_by is not None,
             "classified_by_name": c.classified_by is not None and bool(c.classified_by.by),
-            "classified_by_reasons": c.classified_by is not None
-            and bool(c.classified_by.reasons),
+            "classified_by_reasons": c.classified_by is not None and bool(c.classified_by.reasons),
             "signature": c.signature is not None,
             "portions": any(p.kind == "portion" for p in c.paragraphs),
             "section_copy": bool(getattr(c, "section", None)),
@@ -152,8 +151,11 @@ def survey(cables: list[tuple[str, Cable]], *, long: int = 200) -> tuple[dict, d
 
 def report(figures: dict, samples: dict, limit: int, out=sys.stdout) -> None:
     n = figures["cables"] or 1
-    print(f"cables: {figures['cables']}   stations learned: {figures['stations learned']}"
-          f"   tag vocabulary: {figures['tag vocabulary']}", file=out)
+    print(
+        f"cables: {figures['cables']}   stations learned: {figures['stations learned']}"
+        f"   tag vocabulary: {figures['tag vocabulary']}",
+        file=out,
+    )
     print("\nfields found (cables):", file=out)
     for k, v in figures["fields"].items():
         print(f"  {k:24} {v:6}  {100 * v / n:5.1f}%", file=out)
