@@ -128,9 +128,11 @@ def survey(cables: list[tuple[str, Cable]], *, long: int = 200) -> tuple[dict, d
                 continue
             refs["with a cable id"] += 1
             st = station_of(r.cable_id)
+            if getattr(r, "station_known", False):
+                refs["station known to the parser"] += 1
             if st in stations:
-                refs["station known"] += 1
-            else:
+                refs["station in the folder's ids"] += 1
+            elif not getattr(r, "station_known", False):
                 samples["reference to no known station"].append(
                     f"{name}: {r.cable_id} from {r.text[:60]!r}"
                 )

@@ -380,7 +380,7 @@ def test_refs_separated_by_blank_lines_and_notal():
         ("A", "THE HAGUE 1290 (NOTAL)"),
         ("B", "USEU BRUSSELS 4009"),
     ]
-    assert [r.cable_id for r in refs] == ["04THEHAGUE1290", "04BRUSSELS4009"]
+    assert [r.cable_id for r in refs] == ["04THEHAGUE1290", "04USEUBRUSSELS4009"]
 
 
 def test_non_cable_refs_have_no_cable_id():
@@ -714,10 +714,13 @@ def test_withheld_runs():
 # ----------------------------------------------------------------- metadata oddities
 
 
-def test_malformed_reference_id_is_kept_and_warned():
+def test_section_copy_id_is_kept_warned_and_read_as_its_cable():
+    # Was "bad-reference-id": the id is a section copy's (section 1 of 2 of 08MANAMA492).
     c = load("08ECTION01OF02MANAMA492")
     assert c.reference_id.value == "08ECTION01OF02MANAMA492"
-    assert "bad-reference-id" in codes(c)
+    assert "section-copy" in codes(c) and "bad-reference-id" not in codes(c)
+    assert c.canonical_id == "08MANAMA492"
+    assert c.section == (1, 2)
 
 
 # ----------------------------------------------------------------- every cable

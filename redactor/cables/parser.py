@@ -34,6 +34,8 @@ from datetime import date, datetime
 from itertools import chain
 from operator import attrgetter, itemgetter
 
+from redactor.cables.stations import canonical_id, canonical_reference_id, section_copy
+
 
 class CableParseError(ValueError):
     """The bytes are not a cable text we can store (not strict UTF-8, UTF-16, ...).
@@ -131,9 +133,13 @@ class Reference:
 
     label: str | None
     text: str
+    # The reference id of the cited cable, canonical: the station as reference ids spell it
+    # ("SECSTATE 76108" -> "STATE", "SAO PAULO" -> "SAOPAULO", misspellings repaired; see
+    # redactor.cables.stations), the year as two digits, the serial without leading zeros.
     cable_id: str | None  # "08LONDON3082"
     start: int
     end: int
+    station_known: bool = False  # whether cable_id's station is in the learned table
 
 
 @dataclass(frozen=True)
@@ -197,6 +203,13 @@ class Cable:
     signature: TextField | None
     withheld: tuple[TextField, ...]  # WikiLeaks' own XXXXXXXXXXXX runs (also Cyrillic Х)
     warnings: tuple[ParseWarning, ...] = field(default=())
+    # The reference id of the cable this text is, canonical: the id itself, or for a section
+    # copy filed under an id of its own ("08ECTION01OF02MANAMA492") the cable's id
+    # ("08MANAMA492"). None without a reference id.
+    canonical_id: str | None = None
+    # (section, of) from the banner's "SECTION 01 OF 02" (or a section copy's id); None for a
+    # cable in one section.
+    section: tuple[int, int] | None = None
 
 
 # Fast construction. A frozen dataclass's __init__ sets each field through
@@ -531,8 +544,9 @@ _REF_LETTER_RE = re.compile(
     r"(?<![A-Za-z0-9.])(?:\((?P<l1>[A-Za-z])\)|(?P<l2>[A-Za-z])[.)])(?=\s|$)"
 )
 _REF_DUP_LABEL_RE = re.compile(r"(?:\(?([A-Za-z])\)|([A-Za-z])[.:])\s*")
+# Labels before the cable named in a REF item: "A.", "(B)", "REF:", "REF B", "REFTEL".
 _REF_LEADING_RE = re.compile(
-    r"^(?:(?:\(?[A-Z]\)|[A-Z][.:])\s*|REF(?:TEL)?S?(?:\s+[A-Z])?\s*:\s*)+"
+    r"^(?:(?:\(?[A-Z]\)|[A-Z][.:])\s*|REF(?:TELS?|S)?\b(?:\s+[A-Z]\b)?\s*:?\s*)+"
 )
 _CABLE_REF_RE = re.compile(
     r"(?:\(?(?P<y>\d{4}|\d{2})\)?\s+)?(?P<post>[A-Z][A-Z'\-]*(?:\s[A-Z][A-Z'\-]*){0,3})"
@@ -542,17 +556,9 @@ _REF_REST_OK_RE = re.compile(r"\s*(?:$|[.,;:(\[]|AND\b|-|NOTAL|\.\.\.)")
 _REF_NON_POST_WORDS = frozenset(
     "EMAIL E-MAIL MSG DTG IIR POINTS LETTER MEMO FAX TELCON MEETING NOTE PARA PARAGRAPH "
     "JAN FEB MAR APR MAY JUN JUL AUG SEP SEPT OCT NOV DEC JANUARY FEBRUARY MARCH APRIL JUNE "
-    "JULY AUGUST SEPTEMBER OCTOBER NOVEMBER DECEMBER AND OF PAGE SECTION".split()
+    "JULY AUGUST SEPTEMBER OCTOBER NOVEMBER DECEMBER AND OF PAGE SECTION DAILY REPORT EMAILS "
+    "XXXXXXXXXXXX".split()
 )
-# Posts whose name in a REF differs from the name in cable ids.
-_POST_ALIASES = {
-    "SECSTATE": "STATE",
-    "RIODEJAN": "RIODEJANEIRO",
-    "USEUBRUSSELS": "BRUSSELS",
-    "UNVIE": "UNVIEVIENNA",
-    "USUN": "USUNNEWYORK",
-}
-
 _TRAILER_RE = re.compile(
     r"(?:=+\s*CABLE ENDS\s*=+|NNNN|End Cable Text|[\"\\.\s]*|\d{1,2}/\d{1,2}/\d{2,4}"
     r"|Declassified/Released.*|Systematic Review.*)",
@@ -569,6 +575,9 @@ _NOT_NAMES = frozenset(
 )
 
 _REF_ID_RE = re.compile(r"\d{2}[A-Z]+\d+")
+_HOME_RE = re.compile(r"\d{2}([A-Z]+?)\d+$")
+_UNKNOWN_POST_RE = re.compile(r"[A-Z]{3,}(?: [A-Z]{3,})?")
+_BANNER_SECTION_RE = re.compile(r"S\s?E\s?C\s?T\s?I\s?O\s?N\s+0*(\d{1,2})\s+OF\s+0*(\d{1,2})\b")
 _META_DATE_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d)")
 _KNOWN_CLASSIFICATIONS = frozenset(
     {
@@ -759,6 +768,7 @@ class _Parser:
         self.warnings: list[ParseWarning] = []
         self.page_breaks: list[TextField] = []
         self._pb_starts: list[int] = []
+        self.home: str | None = None  # the station of this cable's canonical id
 
     def warn(self, code: str, message: str, start: int) -> None:
         self.warnings.append(ParseWarning(code, message, max(0, min(start, self.n))))
@@ -1153,16 +1163,14 @@ class _Parser:
                 # a cable ("MADRID 5426, MADRID 5425"), not "STATE CA-3400 NOV 2, 1966".
                 chunk = text[ts2:e]
                 parts = chunk.split(",")
-                if len(parts) > 1 and all(self.cable_id(p, year) for p in parts):
+                if len(parts) > 1 and all(self.cable_id(p, year, self.home) for p in parts):
                     off = ts2
                     for p in parts:
                         pa, pb = _strip_span(text, off, off + len(p))
                         off += len(p) + 1
                         if pa < pb:
-                            out.append(
-                                Reference(None, text[pa:pb], self.cable_id(text[pa:pb], year),
-                                          pa, pb)
-                            )
+                            cid, known = self.cable_ref(text[pa:pb], year, self.home)
+                            out.append(Reference(None, text[pa:pb], cid, pa, pb, known))
                     continue
             item = " ".join(_join_lines(text[ts2:e]).split())
             if label is not None:
@@ -1170,27 +1178,44 @@ class _Parser:
                 dup = _REF_DUP_LABEL_RE.match(item)
                 if dup and (dup.group(1) or dup.group(2)) == label:
                     item = item[dup.end() :]
-            out.append(Reference(label, item, self.cable_id(item, year), s, e))
+            cid, known = self.cable_ref(item, year, self.home)
+            out.append(Reference(label, item, cid, s, e, known))
         return tuple(out)
 
     @staticmethod
-    def cable_id(item: str, year: str | None) -> str | None:
+    def cable_id(item: str, year: str | None, home: str | None = None) -> str | None:
         """The canonical id of the cable an item names ("2008 LONDON 3082" -> "08LONDON3082")."""
-        s = _REF_LEADING_RE.sub("", " ".join(item.upper().split()))
+        return _Parser.cable_ref(item, year, home)[0]
+
+    @staticmethod
+    def cable_ref(item: str, year: str | None, home: str | None = None) -> tuple[str | None, bool]:
+        """``(canonical id or None, whether its station is known)`` for a REF item.
+
+        The station is made canonical by :func:`redactor.cables.stations.canonical_station`;
+        the year is the item's own ("2008", "08", "(08)") or else the citing cable's.
+        """
+        joined = " ".join(item.split())
+        lead = _REF_LEADING_RE.match(joined.upper())
+        written = joined[lead.end() :] if lead else joined
+        s = written.upper()
         m = _CABLE_REF_RE.match(s)
         if not m or not _REF_REST_OK_RE.match(s, m.end()):
-            return None
-        words = m.group("post").split()
-        post = "".join(words).replace("'", "")
-        if post in _POST_ALIASES:
-            post = _POST_ALIASES[post]
-        elif any(w in _REF_NON_POST_WORDS for w in words) or len(post) < 3:
-            return None
+            return None, False
         y = m.group("y")
         yy = y[-2:] if y else year
         if yy is None:
-            return None
-        return f"{yy}{post}{int(m.group('serial'))}"
+            return None, False
+        words = m.group("post").split()
+        cid, known = canonical_id(yy, " ".join(words), m.group("serial"), home)
+        if not known and (
+            any(w in _REF_NON_POST_WORDS for w in words)
+            or not _UNKNOWN_POST_RE.fullmatch(written[m.start("post") : m.end("post")])
+        ):
+            # A station no rule knows is kept only where it looks like one: one or two
+            # words of letters, written in capitals ("NAGOYA 003", "NUEVO LAREDO 31"), not
+            # "approximately 6", "EVANS-MAHER EMAILS 8" or a withheld "XXXXXXXXXXXX 167".
+            return None, False
+        return cid, known
 
     # ---------------------------------------------------------------- body scans
 
@@ -1638,9 +1663,12 @@ class _Parser:
         ref_id, created_f, released_f, cls_f, origin = meta
         if ref_id is None:
             self.warn("no-metadata", "the text has no metadata lines", 0)
-        elif not _REF_ID_RE.fullmatch(ref_id.value):
+        elif not _REF_ID_RE.fullmatch(ref_id.value) and section_copy(ref_id.value) is None:
             self.warn("bad-reference-id", f"malformed reference id {ref_id.value[:40]!r}",
                       ref_id.start)
+        canonical = self.canonical(ref_id)
+        hm = _HOME_RE.match(canonical or "")
+        self.home = hm.group(1) if hm else None
         created = self.meta_datetime(created_f, "created")
         released = self.meta_datetime(released_f, "released")
         classification = cls_f.value if cls_f else None
@@ -1769,6 +1797,16 @@ class _Parser:
         paragraphs = self.portions(pre_end, content_end, classification)
         withheld = self.scan_withheld(body_start, n)
 
+        section = None
+        if banner is not None:
+            sm = _BANNER_SECTION_RE.search(banner.value)
+            if sm:
+                section = (int(sm.group(1)), int(sm.group(2)))
+        if section is None and ref_id is not None:
+            sec = section_copy(ref_id.value)
+            if sec is not None:
+                section = sec[1], sec[2]
+
         self.warnings.sort(key=_START)
         return Cable(
             text=text,
@@ -1793,7 +1831,26 @@ class _Parser:
             signature=signature,
             withheld=withheld,
             warnings=tuple(self.warnings),
+            canonical_id=canonical,
+            section=section,
         )
+
+    def canonical(self, ref_id: TextField | None) -> str | None:
+        """The canonical id of this cable (see ``Cable.canonical_id``), warning where it
+        differs from the reference id written on line 1."""
+        if ref_id is None:
+            return None
+        fixed = canonical_reference_id(ref_id.value)
+        if fixed is None:
+            return ref_id.value
+        sec = section_copy(ref_id.value)
+        what = f"section {sec[1]} of {sec[2]} of" if sec else "a garbled id of"
+        self.warn(
+            "section-copy" if sec else "garbled-reference-id",
+            f"reference id {ref_id.value} is {what} cable {fixed}",
+            ref_id.start,
+        )
+        return fixed
 
 
 def parse_cable(text: str) -> Cable:
@@ -1813,6 +1870,7 @@ def parse_cable(text: str) -> Cable:
         return Cable(
             text=text,
             reference_id=meta[0],
+            canonical_id=meta[0].value if meta[0] else None,
             created=None,
             released=None,
             classification=meta[3],
