@@ -491,8 +491,13 @@ _LABEL_RE = re.compile(
     rf"|(?P<tags>(?<![A-Za-z])(?:TAGS|Tags|TAG|AGS(?={_W}*:))(?:{_W}*:|{_W}+(?=[A-Za-z])))"
     rf"|(?P<subject>(?<![A-Za-z])(?:SUBJECT|Subject|SUBJ){_W}*:)"
     rf"|(?P<ref>(?<![A-Za-z])(?:REF\(S\)|Ref\(s\)|PROGRAM REF|REFTELS?|Reftels?|REFS?|Refs?)"
-    rf"{_W}*:|^{_W}*REF{_W}+(?=[A-Z0-9(])|^{_W}*[A-Z]{{1,3}}:(?={_W}+(?:\(?A\)|A\.)))"
-    rf"|(?P<cby>(?<![A-Za-z])(?:CLASSIFIED|Classified|Classiied){_W}+(?:BY|By|by)\b)",
+    rf"{_W}*:|^{_W}*REF{_W}+(?=[A-Z0-9(])|^{_W}*[A-Z]{{1,3}}:(?={_W}+(?:\(?A\)|A\.))"
+    # Glued to the subject's last word ("...VISIT TO BAHRAINREF: MANAMA 510"): only where a
+    # cable reference follows, so that a word ending in REF is not taken for the label.
+    rf"|(?<=[A-Z’'\"])(?:REFS?|REFTELS?):(?={_W}*(?:\(?[A-Z][.)]{_W}*)?(?:\d{{2,4}}{_W}+)?"
+    rf"[A-Z]{{3,}}(?:{_W}[A-Z]+)*{_W}+\d))"
+    rf"|(?P<cby>(?<![A-Za-z])(?:CLASSIFIED|Classified|Classiied){_W}+(?:BY|By|by)\b"
+    rf"|(?<=[A-Z’'\".])(?:Classified|Classiied){_W}+(?:By|by)\b)",
     re.M,
 )
 # Labels are found through these substrings (str.find is far faster than a regex with many
@@ -503,6 +508,35 @@ _LABEL_KEYS = (
     ("lassified", 1), ("lassiied", 1),
 )
 _U_BEFORE_RE = re.compile(rf"\(U\){_W}*$")
+# The E.O. statement itself, not an order named in running text.
+_EO_LINE_RE = re.compile(
+    rf"(?:E\.{_SP}O\.|E\.o\.|EO){_W}*:?{_W}*(?:\d{{4,5}}{_W}*:?{_W}*)?(?i:DECL|N/A|DNG)"
+)
+_BACKSLASH_LINE_RE = re.compile(rf"{_W}*\\{_W}*")
+# A line that can continue a TAGS list: tag codes, person tags in parentheses, commas; not
+# body text (lower case), metadata lines ("id: 67870", "DATE:") or a marked paragraph.
+_TAGS_LINE_RE = re.compile(
+    rf"{_W}*+(?:[A-Z][A-Z0-9&/\-]*+(?:{_W}*+\([^()\n]*+\))?+{_W}*+[,;]?+{_W}*+)++\\?{_W}*"
+)
+# The same for a list written in lower case: short codes only, so that body text (in lower
+# case too) does not pass.
+_TAGS_LINE_LOWER_RE = re.compile(
+    rf"{_W}*+(?:[a-z][a-z0-9&/\-]{{0,5}}+(?:{_W}*+\([^()\n]*+\))?+{_W}*+[,;]?+{_W}*+)++\\?{_W}*"
+)
+# A line that cannot continue a SUBJECT: the body's handling notice, a heading over a rule.
+_SUBJECT_STOP_RE = re.compile(
+    rf"{_W}*(?:(?:ENTIRE{_W}+TEXT{_W}+)?(?i:SENSITIVE{_W}+BUT{_W}+UNCLASSIFIED)"
+    rf"|(?:SUMMARY|Summary)(?:{_W}*(?:-{{3,}}|:)|{_W}*$))"
+)
+# Where a SUBJECT on one (collapsed) line runs on: a page-break line, the handling notice,
+# "SUMMARY" over a rule or with a colon, a tab, a marked first paragraph.
+_SUBJECT_TAIL_RE = re.compile(
+    rf"{_W}+(?:[A-Z][A-Z ]{{1,30}}{_W}+\d{{6,8}}{_W}+\d{{3}}(?:\.\d)?{_W}+OF{_W}+\d{{3}}"
+    rf"|(?:ENTIRE{_W}+TEXT{_W}+)?(?i:SENSITIVE{_W}+BUT{_W}+UNCLASSIFIED)\b"
+    rf"|(?:SUMMARY|Summary){_W}*(?:-{{3,}}|:)"
+    rf"|\d{{1,2}}{_W}*\.{_W}*\({_W}*(?:U|SBU|C|S|TS)(?:/[A-Z/ ]+)?\))"
+    rf"|\t"
+)
 # The look-ahead is a cheap screen (the first letter of a caveat word, in any case) that
 # rejects most lines before the case-insensitive alternatives are tried one by one.
 _CAVEAT_LINE_RE = re.compile(
@@ -963,10 +997,18 @@ class _Parser:
         end = min(label_line_end, limit)
         if kind in ("eo", "decl"):
             return end
+        tags_line = _TAGS_LINE_RE
+        if kind == "tags":
+            ls = text.rfind("\n", 0, label_line_end) + 1
+            if text[ls:label_line_end].split(None, 1)[-1:] and (
+                text[ls:label_line_end].split(None, 1)[-1].islower()
+            ):
+                tags_line = _TAGS_LINE_LOWER_RE  # "tags: ovip (steinberg, james b.) prel"
         pos = label_line_end + 1
         while pos < limit:
             le = _line_end(text, pos, limit)
-            if _is_blank(text, pos, le):
+            # A line holding only the CSV escape "\\" is a blank line of the original.
+            if _is_blank(text, pos, le) or _BACKSLASH_LINE_RE.fullmatch(text, pos, le):
                 if kind != "ref" or not lettered:
                     break
                 nxt = pos
@@ -985,6 +1027,8 @@ class _Parser:
                 break
             if (
                 _STOP_LINE_RE.match(text, pos)
+                or (kind == "tags" and not tags_line.fullmatch(text, pos, le))
+                or (kind == "subject" and _SUBJECT_STOP_RE.match(text, pos, le))
                 or self.is_page_break_line(pos, le)
                 or _match_banner(text, pos, self.n)
                 or (kind != "ref" and _NUM_LINE_RE.match(text, pos))
@@ -1030,10 +1074,24 @@ class _Parser:
                 else:
                     lim = max(limit, line_end)
                 lettered = kind == "ref" and bool(_LETTER_START_RE.match(text, le))
+                if kind == "subject" and _is_blank(text, le, line_end):
+                    # "SUBJECT:" alone, the subject after a blank line.
+                    nxt = line_end + 1
+                    for _ in range(2):
+                        ne = _line_end(text, nxt, lim)
+                        if nxt >= lim or not _is_blank(text, nxt, ne):
+                            break
+                        nxt = ne + 1
+                    if nxt < lim and not (
+                        _STOP_LINE_RE.match(text, nxt) or _NUM_LINE_RE.match(text, nxt)
+                    ):
+                        line_end = _line_end(text, nxt, lim)
                 end = self.block_end(kind, line_end, lim, lettered)
                 for kind2, s2, _ in labels[i + 1 :]:
                     if s2 >= end:
                         break
+                    if kind == "subject" and kind2 == "eo" and not _EO_LINE_RE.match(text, s2):
+                        continue  # "SUBJECT: E.O. 13382 ENTITIES": an order named in it
                     if kind2 != kind and {kind, kind2} != {"eo", "decl"}:
                         end = s2
                         break
@@ -1099,6 +1157,9 @@ class _Parser:
             again = _SUBJECT_AGAIN_RE.match(text, a, b)
             if again:
                 a, b = _strip_span(text, again.end(), b)
+        tail = _SUBJECT_TAIL_RE.search(text, a, b)
+        if tail is not None and tail.start() > a:
+            b = _strip_span(text, a, tail.start())[1]
         if b > a and text[b - 1] == "\\":
             a, b = _strip_span(text, a, b - 1)
         if a >= b:
