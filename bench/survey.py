@@ -103,7 +103,7 @@ def survey(cables: list[tuple[str, Cable]], *, long: int = 200) -> tuple[dict, d
             "classified_by_reasons": c.classified_by is not None and bool(c.classified_by.reasons),
             "signature": c.signature is not None,
             "portions": any(p.kind == "portion" for p in c.paragraphs),
-            "section_copy": bool(getattr(c, "section", None)),
+            "in sections (N OF M)": bool(getattr(c, "section", None)),
         }
         fields.update(k for k, v in present.items() if v)
         for code in {w.code for w in c.warnings}:

@@ -570,8 +570,13 @@ _REASON_KW_RE = re.compile(
     r"(?i)[,;.]?\s*(?:\b(?:for|per|under)\s+)?(?:\breasons?\b\s*:?|(?=\b1\s*\.\s*[456]\b))"
 )
 _SECTION_RE = re.compile(r"\b1\s*\.\s*([4-6])(?!\d)\s*\.?")
+_SECTION_AGAIN_RE = re.compile(r"\s*(?:and\s+|&\s*)?1\s*\.\s*([4-6])(?!\d)\s*\.?(?=\s*\(?[a-h]\b)", re.I)
+# One token of a reasons list: "(b)", "b", "and" (also "a nd", split by a line wrap, tried
+# before the letter "a"), "&", "+", ",", "/", "." between letters, "-" of a range ("(b)-(d)").
 _REASON_TOKEN_RE = re.compile(
-    r"\s*(?:\(\s*([a-h])\s*\)|([a-h])(?![a-z0-9])|a\s?n\s?d(?![a-z])|&|,|/|\(|\))", re.I
+    r"\s*(?:(a\s?n\s?d)(?![a-z])|\(\s*([a-h])\s*\)|([a-h])(?![a-z0-9])|(-|through|thru)"
+    r"|&|\+|,|/|\.(?=\s*\(?[a-h]\b)|\(|\))",
+    re.I,
 )
 
 _REF_LETTER_RE = re.compile(
@@ -1090,8 +1095,14 @@ class _Parser:
                 for kind2, s2, _ in labels[i + 1 :]:
                     if s2 >= end:
                         break
-                    if kind == "subject" and kind2 == "eo" and not _EO_LINE_RE.match(text, s2):
-                        continue  # "SUBJECT: E.O. 13382 ENTITIES": an order named in it
+                    if (
+                        kind in ("subject", "cby")
+                        and kind2 == "eo"
+                        and not _EO_LINE_RE.match(text, s2)
+                    ):
+                        # An order named in the field, not the E.O. statement: "SUBJECT:
+                        # E.O. 13382 ENTITIES", "Classified by ...; E.O. 12958, reasons 1.4".
+                        continue
                     if kind2 != kind and {kind, kind2} != {"eo", "decl"}:
                         end = s2
                         break
@@ -1175,16 +1186,23 @@ class _Parser:
         by = by_text.strip(" ,;.:") or None
         reasons: list[str] = []
         sec = _SECTION_RE.search(body, kw.start() if kw else 0)
-        if sec:
+        while sec:
             pos = sec.end()
+            ranged = False
             while True:
                 t = _REASON_TOKEN_RE.match(body, pos)
                 if not t or t.end() == pos:
                     break
-                letter = t.group(1) or t.group(2)
+                letter = t.group(2) or t.group(3)
                 if letter:
-                    reasons.append(f"1.{sec.group(1)}({letter.upper()})")
+                    letter = letter.upper()
+                    first = ord(reasons[-1][-2]) + 1 if ranged and reasons else ord(letter)
+                    for code in range(first, ord(letter) + 1):
+                        reasons.append(f"1.{sec.group(1)}({chr(code)})")
+                ranged = bool(t.group(4)) and bool(reasons)
                 pos = t.end()
+            # "1.5 (b) and 1.5 (d)": the section written again.
+            sec = _SECTION_AGAIN_RE.match(body, pos)
         return ClassifiedBy(joined, by, tuple(dict.fromkeys(reasons)), f.start, f.end)
 
     def references(self, f: _Field, year: str | None) -> tuple[Reference, ...]:
