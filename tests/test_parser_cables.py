@@ -682,7 +682,7 @@ def test_old_unmarked_classified_cable_does_not_warn_per_paragraph():
         ("09QUITO57", "HODGES"),
         ("09REYKJAVIK27", "VAN VOORST"),
         ("06TELAVIV145", "JONES"),  # a stray quote after it
-        ("07BERN881", "TEFFT"),  # a CSV backslash after it
+        ("07BERN881", "CARTER"),  # before the pasted 07TBILISI2290 (was TEFFT, its signature)
         ("09MEXICO160", "BASSETT"),  # a date line after it
         ("75TEHRAN2069", "HELMS"),  # the declassification stamp after it
         ("09KYIV1942", "PETTIT"),  # glued to the last sentence
@@ -749,6 +749,10 @@ def test_every_marked_numbered_line_is_a_portion_with_its_number_and_mark(name):
         if p.kind == "portion" and p.number and p.marking
     }
     expected = _expected_marked_portions(c.text)
+    # A second telegram pasted after the cable's text is one portion of its own (07BERN881).
+    pasted = [w.start for w in c.warnings if w.code == "second-telegram"]
+    if pasted:
+        expected = {e for e in expected if e[0] < pasted[0]}
     assert expected <= found, sorted(expected - found)[:5]
 
 

@@ -326,7 +326,11 @@ _SEP = rf"(?:{_W}*(?:/{{1,2}}|-){_W}*|{_W}+)"
 _MARK_U = rf"\({_W}*{_LEVEL_U}(?:{_SEP}{_CAVEAT}){{0,4}}{_W}*\)"
 _MARK_I = rf"\({_W}*{_LEVEL_I}(?:{_SEP}{_CAVEAT}){{0,4}}{_W}*\)"
 # Looks like a marking but is not one we know: "(C - ENTIRE TEXT)", "(SECRET REL INDIA)".
-_MARKISH = rf"\({_W}*(?:TS|SBU|SECRET|CONFIDENTIAL|S|C|U)\b[A-Z/ ,\-]{{0,30}}\)"
+# A single capital that is no level and no list letter ("(Q)") is an unknown mark too.
+_MARKISH = (
+    rf"\({_W}*(?:(?:TS|SBU|SECRET|CONFIDENTIAL|S|C|U)\b[A-Z/ ,\-]{{0,30}}"
+    rf"|[JKLMNOPQRWYZ]{_W}*)\)"
+)
 
 _MARK_I_RE = re.compile(_MARK_I)
 
@@ -570,7 +574,9 @@ _REASON_KW_RE = re.compile(
     r"(?i)[,;.]?\s*(?:\b(?:for|per|under)\s+)?(?:\breasons?\b\s*:?|(?=\b1\s*\.\s*[456]\b))"
 )
 _SECTION_RE = re.compile(r"\b1\s*\.\s*([4-6])(?!\d)\s*\.?")
-_SECTION_AGAIN_RE = re.compile(r"\s*(?:and\s+|&\s*)?1\s*\.\s*([4-6])(?!\d)\s*\.?(?=\s*\(?[a-h]\b)", re.I)
+_SECTION_AGAIN_RE = re.compile(
+    r"\s*(?:and\s+|&\s*)?1\s*\.\s*([4-6])(?!\d)\s*\.?(?=\s*\(?[a-h]\b)", re.I
+)
 # One token of a reasons list: "(b)", "b", "and" (also "a nd", split by a line wrap, tried
 # before the letter "a"), "&", "+", ",", "/", "." between letters, "-" of a range ("(b)-(d)").
 _REASON_TOKEN_RE = re.compile(
@@ -640,6 +646,18 @@ _REF_SPLIT_RE = re.compile(r"[;\n]")
 _SUBJECT_AGAIN_RE = re.compile(r"(?:SUBJECT|Subject)[^\S\n]*:")
 _PARTIAL_EXTRACT = "This record is a partial extract"
 _HEADER_KEYWORD_HEADS = frozenset({"TO", "IN", "XM", "PA", "FM", "Th"})
+_CLASS_BLOCK_RE = re.compile(
+    rf"^{_W}*(?P<line>(?:TOP SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED)(?://[A-Z0-9][A-Z0-9 \-]*)+)"
+    rf"{_W}*(?=\n|$)",
+    re.M,
+)
+_PASTED_RE = re.compile(
+    r"^(?:\d+\t[\d/ :-]+\t(?P<rid>\d{2}[A-Z]+\d+)\t|VZCZC[A-Z0-9]{4,}[^\S\n]*\\?[^\S\n]*$)",
+    re.M,
+)
+_DE_SERIAL_RE = re.compile(r"\nDE [A-Z]+ #(\d+)")
+_RULE_ONLY_RE = re.compile(r"[-=_*\s]+")
+_BLOCK = "block"  # the "unknown" flag of a portion start marked by a classification block
 _FIRST = itemgetter(0)
 _FIRST_TWO = itemgetter(0, 1)
 _START = attrgetter("start")
@@ -743,6 +761,16 @@ def make_marking(raw: str, start: int, end: int) -> tuple[Marking, str | None]:
             _MARKING_MEMO[raw] = memo
     level, caveats, note = memo
     return _marking(raw, level, caveats, start, end), note
+
+
+def block_marking(line: str, start: int, end: int) -> Marking:
+    """The marking of a classification block line ("SECRET//FGI//NOFORN//MR")."""
+    words = line.split("//")
+    level = {"TOP SECRET": "TS", "SECRET": "S", "CONFIDENTIAL": "C", "UNCLASSIFIED": "U"}.get(
+        words[0].strip()
+    )
+    caveats = tuple(dict.fromkeys("NF" if w.strip() == "NOFORN" else w.strip() for w in words[1:]))
+    return _marking(line, level, caveats, start, end)
 
 
 def _normalise_marking(raw: str) -> tuple[str | None, tuple[str, ...], str | None]:
@@ -1469,6 +1497,11 @@ class _Parser:
             events.append((pos, 1, -1, num, raw, raw_end, unknown))
         for hs, he in self.headings(start, end, rules, standalone):
             events.append((hs, 0, he, None, None, 0, False))
+        # A classification block ("SECRET//FGI//NOFORN//MR" over "Declassify on: ...") starts
+        # a portion marked by it.
+        for m in _CLASS_BLOCK_RE.finditer(text, scan_from, end):
+            ls, le = m.span("line")
+            events.append((ls, 1, -1, None, m.group("line"), le, _BLOCK))
         events.sort(key=_FIRST_TWO)
 
         pb_starts = self._pb_starts = [p.start for p in self.page_breaks]
@@ -1528,13 +1561,18 @@ class _Parser:
                 if ge > gs and not self.only_page_breaks(gs, ge):
                     out.append(_paragraph(len(out), "portion", None, None, gs, ge))
             if not is_portion:
-                out.append(_paragraph(len(out), "heading", None, None, pos, hend))
+                # A rule alone ("-------") separates portions but says nothing to review.
+                if not _RULE_ONLY_RE.fullmatch(text, pos, hend):
+                    out.append(_paragraph(len(out), "heading", None, None, pos, hend))
                 gap_start = heading_end = hend
                 continue
             marking = None
             if raw is None:
                 if num is not None and classified and num.isdigit():
                     checks.append(("unmarked-portion", pos, num))
+            elif unknown is _BLOCK:
+                marking = block_marking(raw, raw_end - len(raw), raw_end)
+                any_marked = True
             elif unknown:
                 ms = raw_end - len(raw)
                 marking = _marking(raw, None, (), ms, raw_end)
@@ -1867,13 +1905,24 @@ class _Parser:
                 continue
             break
 
-        signature, content_end = self.signature(body_start, n)
+        # A second telegram pasted after this one's last paragraph (its own record or envelope
+        # line): it ends this cable's content and is one portion of its own, not more
+        # portions of this cable.
+        body_end = n
+        pasted = self.pasted_telegram(max(pre_end, first_num or pre_end), canonical)
+        if pasted is not None:
+            body_end = pasted
+        signature, content_end = self.signature(body_start, body_end)
         if content_end < pre_end:
             # A body that is only a preamble (truncated cables): nothing after it is a
             # signature.
             signature = None
             content_end = pre_end
         paragraphs = self.portions(pre_end, content_end, classification)
+        if pasted is not None:
+            ps, pe = _strip_span(text, pasted, n)
+            if ps < pe:
+                paragraphs += (_paragraph(len(paragraphs), "portion", None, None, ps, pe),)
         withheld = self.scan_withheld(body_start, n)
 
         section = None
@@ -1913,6 +1962,29 @@ class _Parser:
             canonical_id=canonical,
             section=section,
         )
+
+    def pasted_telegram(self, start: int, own_id: str | None) -> int | None:
+        """Where a second telegram pasted into the body begins (and a warning), or None.
+
+        Recognised by the mirror's record line of another cable (``121752<TAB>2007-09-11
+        12:50:00<TAB>07TBILISI2290<TAB>...``) or by a second envelope (``VZCZC...``) at the
+        start of a line. A record line of this same cable is a duplicated preamble, not a
+        second telegram.
+        """
+        for m in _PASTED_RE.finditer(self.text, start):
+            rid = m.group("rid")
+            if rid is not None and (rid == own_id or canonical_reference_id(rid) == own_id):
+                continue
+            if rid is None:
+                # The envelope of this same telegram again ("DE RUEHPE #2017/01" in 06LIMA2017).
+                de = _DE_SERIAL_RE.search(self.text, m.end(), m.end() + 200)
+                own = _HOME_RE.match(own_id or "")
+                if de and own and int(de.group(1)) == int(own_id[own.end(1) :]):
+                    continue
+            what = f"cable {rid}" if rid else "a second telegram envelope"
+            self.warn("second-telegram", f"{what} is pasted after this cable's text", m.start())
+            return m.start()
+        return None
 
     def canonical(self, ref_id: TextField | None) -> str | None:
         """The canonical id of this cable (see ``Cable.canonical_id``), warning where it
