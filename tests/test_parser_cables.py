@@ -287,8 +287,9 @@ def test_tags_without_colon_comma_separated():
 
 
 def test_tags_continued_on_next_line():
+    # The person tag written without parentheses is one tag (was split into three words).
     assert load("08STATE100219").tags == (
-        "OVIP", "RICE", "CONDOLEEZZA", "PREL", "PHSA", "SP", "KV", "CU", "BL", "IS",
+        "OVIP RICE CONDOLEEZZA", "PREL", "PHSA", "SP", "KV", "CU", "BL", "IS",
     )
     assert load("09BRUSSELS536").tags == (
         "ETTC", "KNNP", "PARM", "KTFN", "PTER", "EFIN", "KCRM", "KJUS", "KHLS",

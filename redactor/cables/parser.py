@@ -722,6 +722,35 @@ def _join_lines(chunk: str) -> str:
     return " ".join(parts)
 
 
+_PERSON_WORD_RE = re.compile(r"[A-Z][A-Z'\-]{3,}")
+
+
+def _join_person_tags(tags: list[str]) -> tuple[str, ...]:
+    """Keep a person tag written without parentheses whole: ``OVIP RICE CONDOLEEZZA``.
+
+    After ``OVIP`` (a visit) the tag names the visitor: a surname and a given name, written
+    ``OVIP (RICE, CONDOLEEZZA)`` or without the parentheses. Two words of four letters or
+    more, the second of five or more (tag codes are shorter), are read as the person.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(tags):
+        t = tags[i]
+        if (
+            t == "OVIP"
+            and i + 2 < len(tags)
+            and _PERSON_WORD_RE.fullmatch(tags[i + 1])
+            and _PERSON_WORD_RE.fullmatch(tags[i + 2])
+            and len(tags[i + 2]) >= 5
+        ):
+            out.append(f"OVIP {tags[i + 1]} {tags[i + 2]}")
+            i += 3
+            continue
+        out.append(t)
+        i += 1
+    return tuple(out)
+
+
 def _parse_date(s: str) -> date | None:
     """The first date written in ``s`` (m/d/yyyy, m/d/yy, yyyy/mm/dd, mm-dd-yy), or None."""
     for regex, order in _DATE_RES:
@@ -1181,7 +1210,7 @@ class _Parser:
                         fixed.append(t)
                 tokens = fixed
             out.extend(t.upper() for t in tokens if t and t not in ("\\",))
-        return tuple(out), span
+        return _join_person_tags(out), span
 
     def subject(self, f: _Field) -> tuple[TextField | None, Marking | None]:
         text = self.text
