@@ -224,7 +224,8 @@ def test_duplicate_preamble_is_warned_and_first_copy_used():
 def test_truncated_body_with_collapsed_preamble_copy():
     c = load("08MOSCOW2426")
     assert "duplicate-preamble" in codes(c)
-    assert c.decl.text == "08..." and c.decl.date is None
+    # The complete DECL of the second copy, not the truncated "08..." of the first.
+    assert c.decl.text == "08/15/2018" and c.decl.date == date(2018, 8, 15)
     assert c.tags == ("EPET", "ENRG", "ECON", "PREL", "GG", "RS")
     assert "no-subject" in codes(c)
     assert portions(c) == []

@@ -1128,7 +1128,11 @@ class _Parser:
                 labels = [lb for lb in all_labels if rstart <= lb[1] and lb[2] <= rend]
             for i, (kind, s, le) in enumerate(labels):
                 key = "eo" if kind == "decl" else kind
-                if key in found:
+                if key in found and not (
+                    # Where the preamble appears twice, a copy truncated by the mirror
+                    # ("SUBJECT: SURVEILLANCE OF U.S...") gives way to a later one.
+                    s >= found[key].end and self.truncated(found[key])
+                ):
                     continue
                 line_end = _line_end(text, le, self.n)
                 if kind == "cby" or limit is None:
@@ -1164,8 +1168,16 @@ class _Parser:
                         end = s2
                         break
                 end = _strip_span(text, s, end)[1]
-                found[key] = _Field(key, s, le, max(end, le))
+                candidate = _Field(key, s, le, max(end, le))
+                if key in found and self.truncated(candidate):
+                    continue
+                found[key] = candidate
         return found
+
+    def truncated(self, f: _Field) -> bool:
+        """Whether a field's text ends in the mirror's truncation mark ("...", "…")."""
+        tail = self.text[max(f.label_end, f.end - 4) : f.end].rstrip(" \\")
+        return tail.endswith(("...", "…")) or f.end <= f.label_end
 
     # ---------------------------------------------------------------- field parsers
 
