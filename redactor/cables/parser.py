@@ -604,21 +604,34 @@ _REF_NON_POST_WORDS = frozenset(
     "JULY AUGUST SEPTEMBER OCTOBER NOVEMBER DECEMBER AND OF PAGE SECTION DAILY REPORT EMAILS "
     "XXXXXXXXXXXX".split()
 )
+# Lines after the signature: the end marks, the mirror's trailers of older cables ("2001VATICA03507
+# - Classification: CONFIDENTIAL", a lone classification, ">"), the partial-extract note.
 _TRAILER_RE = re.compile(
-    r"(?:=+\s*CABLE ENDS\s*=+|NNNN|End Cable Text|[\"\\.\s]*|\d{1,2}/\d{1,2}/\d{2,4}"
-    r"|Declassified/Released.*|Systematic Review.*)",
+    r"(?:=+\s*CABLE ENDS\s*=+|NNNN|End Cable Text|[\"\\.\s>,]*|\d{1,2}/\d{1,2}/\d{2,4}"
+    r"|Declassified/Released.*|Systematic Review.*"
+    r"|\d{4}[A-Z]+\d+\s*-\s*(?:Clas.*|(?:UNCLASSIFIED|CONFIDENTIAL|SECRET).*)"
+    r"|(?:TOP SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|UNCLAS)[\s\"/A-Z]*"
+    r"|.*original cable is not available\.?)",
     re.I,
 )
 _NAME_RE = re.compile(
     r"(?:(?:van|von|de|del|da|di|le|la|du)\s)?[A-Z][A-Za-z'’.\-]*"
     r"(?:\s(?:(?:van|von|de|del|da|di|le|la|du)\s)?[A-Z][A-Za-z'’.\-]*){0,3}"
 )
-_GLUED_SIGNATURE_RE = re.compile(r"[.!?\"”)]\s+(?P<name>[A-Z]{3,}(?:\s[A-Z]{2,})?)$")
+# A signature glued to the last sentence: "... as warranted. McMullen", "... END COMMENT. KENNY".
+_GLUED_SIGNATURE_RE = re.compile(
+    r"[.!?\"”)]\s+(?P<name>[A-Z]{3,}(?:\s[A-Z]{2,})?|(?:Mc|Mac)?[A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?)$"
+)
 _NOT_NAMES = frozenset(
     "END COMMENT SUMMARY NOTE TEXT BEGIN NNNN SIPDIS NOFORN CLASSIFIED UNCLASSIFIED "
     "CONFIDENTIAL SECRET SENSITIVE UNCLAS REPORT CABLE".split()
 )
 
+# Words that end a last sentence without being a signature.
+_NOT_GLUED_NAMES = frozenset(
+    "ACCORDINGLY COMMENT SUMMARY END TEXT NOTE WASHINGTON DEPARTMENT EMBASSY POST STATE "
+    "THANKS THANK YES NO OK DONE".split()
+)
 _REF_ID_RE = re.compile(r"\d{2}[A-Z]+\d+")
 _HOME_RE = re.compile(r"\d{2}([A-Z]+?)\d+$")
 _UNKNOWN_POST_RE = re.compile(r"[A-Z]{3,}(?: [A-Z]{3,})?")
@@ -1449,7 +1462,7 @@ class _Parser:
             ):
                 return _text_field(line, a, name_end), a
             g = _GLUED_SIGNATURE_RE.search(text, max(a, b - 60), b)
-            if g and g.group("name").split()[0] not in _NOT_NAMES:
+            if g and g.group("name").split()[0].upper() not in _NOT_NAMES | _NOT_GLUED_NAMES:
                 s, e = g.span("name")
                 return _text_field(g.group("name"), s, e), s
             return None, b
