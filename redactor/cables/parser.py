@@ -573,6 +573,7 @@ _CBY_LABEL_RE = re.compile(
 _REASON_KW_RE = re.compile(
     r"(?i)[,;.]?\s*(?:\b(?:for|per|under)\s+)?(?:\breasons?\b\s*:?|(?=\b1\s*\.\s*[456]\b))"
 )
+_BY_ORDER_RE = re.compile(r"[,;]?\s*(?:E\.\s?O\.|EO)\s*\d{4,5}\s*[,;:]?\s*$")
 _SECTION_RE = re.compile(r"\b1\s*\.\s*([4-6])(?!\d)\s*\.?")
 _SECTION_AGAIN_RE = re.compile(
     r"\s*(?:and\s+|&\s*)?1\s*\.\s*([4-6])(?!\d)\s*\.?(?=\s*\(?[a-h]\b)", re.I
@@ -669,6 +670,8 @@ _PASTED_RE = re.compile(
     re.M,
 )
 _DE_SERIAL_RE = re.compile(r"\nDE [A-Z]+ #(\d+)")
+# Text with nothing to review: CSV escapes and rules between blank lines.
+_NOTHING_RE = re.compile(r"[-=_*\\\s]+")
 _RULE_ONLY_RE = re.compile(r"[-=_*\s]+")
 _BLOCK = "block"  # the "unknown" flag of a portion start marked by a classification block
 _FIRST = itemgetter(0)
@@ -1265,6 +1268,8 @@ class _Parser:
         body = joined[m.end() :] if m else joined
         kw = _REASON_KW_RE.search(body)
         by_text = body[: kw.start()] if kw else body
+        # "CDA Robert Deutsch; E.O. 12958, reasons ...": the order is not part of the name.
+        by_text = _BY_ORDER_RE.sub("", by_text)
         by = by_text.strip(" ,;.:") or None
         reasons: list[str] = []
         sec = _SECTION_RE.search(body, kw.start() if kw else 0)
@@ -1612,7 +1617,7 @@ class _Parser:
             elif gap_start < pos:
                 # Text between the previous item and this one that belongs to no start.
                 gs, ge = _strip_span(text, gap_start, trim_end(gap_start, pos))
-                if ge > gs and not self.only_page_breaks(gs, ge):
+                if ge > gs and not self.nothing_to_review(gs, ge):
                     out.append(_paragraph(len(out), "portion", None, None, gs, ge))
             if not is_portion:
                 # A rule alone ("-------") separates portions but says nothing to review.
@@ -1646,7 +1651,7 @@ class _Parser:
             out.append(_paragraph(len(out), "portion", pnum, pmark, ps, max(e, ps + 1)))
         else:
             gs, ge = _strip_span(text, gap_start, trim_end(gap_start, end))
-            if ge > gs and not self.only_page_breaks(gs, ge):
+            if ge > gs and not self.nothing_to_review(gs, ge):
                 out.append(_paragraph(len(out), "portion", None, None, gs, ge))
 
         for code, s, what in checks:
@@ -1677,6 +1682,10 @@ class _Parser:
         if k == j or k <= floor or text[k - 1] not in _MIDLINE_AFTER:
             return None
         return j, text[j:i]
+
+    def nothing_to_review(self, s: int, e: int) -> bool:
+        """Whether ``[s, e)`` holds only page breaks, CSV escapes ("\\") and rules."""
+        return self.only_page_breaks(s, e) or bool(_NOTHING_RE.fullmatch(self.text, s, e))
 
     def only_page_breaks(self, s: int, e: int) -> bool:
         """Whether ``[s, e)`` holds nothing but whitespace and page-break lines."""
