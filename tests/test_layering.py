@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "redactor"
 PURE_MODULES = {
     "redactor.cables.parser",
     "redactor.cables.jsonview",
+    "redactor.cables.stations",
     "redactor.redaction.spans",
     "redactor.redaction.exemptions",
     "redactor.review.states",

@@ -38,6 +38,8 @@ def cable_to_dict(cable: Cable, file: str | None = None) -> dict[str, Any]:
     return {
         "file": file,
         "reference_id": _value(cable.reference_id),
+        "canonical_id": cable.canonical_id,
+        "section": list(cable.section) if cable.section else None,
         "created": cable.created.isoformat() if cable.created else None,
         "released": cable.released.isoformat() if cable.released else None,
         "classification": _value(cable.classification),
@@ -62,7 +64,7 @@ def cable_to_dict(cable: Cable, file: str | None = None) -> dict[str, Any]:
         "subject_marking": _marking(cable.subject_marking),
         "references": [
             {"label": r.label, "text": r.text, "cable_id": r.cable_id, "start": r.start,
-             "end": r.end}
+             "end": r.end, "station_known": r.station_known}
             for r in cable.references
         ],
         "classified_by": {

@@ -34,6 +34,8 @@ from datetime import date, datetime
 from itertools import chain
 from operator import attrgetter, itemgetter
 
+from redactor.cables.stations import canonical_id, canonical_reference_id, section_copy
+
 
 class CableParseError(ValueError):
     """The bytes are not a cable text we can store (not strict UTF-8, UTF-16, ...).
@@ -131,9 +133,13 @@ class Reference:
 
     label: str | None
     text: str
+    # The reference id of the cited cable, canonical: the station as reference ids spell it
+    # ("SECSTATE 76108" -> "STATE", "SAO PAULO" -> "SAOPAULO", misspellings repaired; see
+    # redactor.cables.stations), the year as two digits, the serial without leading zeros.
     cable_id: str | None  # "08LONDON3082"
     start: int
     end: int
+    station_known: bool = False  # whether cable_id's station is in the learned table
 
 
 @dataclass(frozen=True)
@@ -197,6 +203,13 @@ class Cable:
     signature: TextField | None
     withheld: tuple[TextField, ...]  # WikiLeaks' own XXXXXXXXXXXX runs (also Cyrillic Х)
     warnings: tuple[ParseWarning, ...] = field(default=())
+    # The reference id of the cable this text is, canonical: the id itself, or for a section
+    # copy filed under an id of its own ("08ECTION01OF02MANAMA492") the cable's id
+    # ("08MANAMA492"). None without a reference id.
+    canonical_id: str | None = None
+    # (section, of) from the banner's "SECTION 01 OF 02" (or a section copy's id); None for a
+    # cable in one section.
+    section: tuple[int, int] | None = None
 
 
 # Fast construction. A frozen dataclass's __init__ sets each field through
@@ -313,7 +326,11 @@ _SEP = rf"(?:{_W}*(?:/{{1,2}}|-){_W}*|{_W}+)"
 _MARK_U = rf"\({_W}*{_LEVEL_U}(?:{_SEP}{_CAVEAT}){{0,4}}{_W}*\)"
 _MARK_I = rf"\({_W}*{_LEVEL_I}(?:{_SEP}{_CAVEAT}){{0,4}}{_W}*\)"
 # Looks like a marking but is not one we know: "(C - ENTIRE TEXT)", "(SECRET REL INDIA)".
-_MARKISH = rf"\({_W}*(?:TS|SBU|SECRET|CONFIDENTIAL|S|C|U)\b[A-Z/ ,\-]{{0,30}}\)"
+# A single capital that is no level and no list letter ("(Q)") is an unknown mark too.
+_MARKISH = (
+    rf"\({_W}*(?:(?:TS|SBU|SECRET|CONFIDENTIAL|S|C|U)\b[A-Z/ ,\-]{{0,30}}"
+    rf"|[JKLMNOPQRWYZ]{_W}*)\)"
+)
 
 _MARK_I_RE = re.compile(_MARK_I)
 
@@ -478,8 +495,13 @@ _LABEL_RE = re.compile(
     rf"|(?P<tags>(?<![A-Za-z])(?:TAGS|Tags|TAG|AGS(?={_W}*:))(?:{_W}*:|{_W}+(?=[A-Za-z])))"
     rf"|(?P<subject>(?<![A-Za-z])(?:SUBJECT|Subject|SUBJ){_W}*:)"
     rf"|(?P<ref>(?<![A-Za-z])(?:REF\(S\)|Ref\(s\)|PROGRAM REF|REFTELS?|Reftels?|REFS?|Refs?)"
-    rf"{_W}*:|^{_W}*REF{_W}+(?=[A-Z0-9(])|^{_W}*[A-Z]{{1,3}}:(?={_W}+(?:\(?A\)|A\.)))"
-    rf"|(?P<cby>(?<![A-Za-z])(?:CLASSIFIED|Classified|Classiied){_W}+(?:BY|By|by)\b)",
+    rf"{_W}*:|^{_W}*REF{_W}+(?=[A-Z0-9(])|^{_W}*[A-Z]{{1,3}}:(?={_W}+(?:\(?A\)|A\.))"
+    # Glued to the subject's last word ("...VISIT TO BAHRAINREF: MANAMA 510"): only where a
+    # cable reference follows, so that a word ending in REF is not taken for the label.
+    rf"|(?<=[A-Z’'\"])(?:REFS?|REFTELS?):(?={_W}*(?:\(?[A-Z][.)]{_W}*)?(?:\d{{2,4}}{_W}+)?"
+    rf"[A-Z]{{3,}}(?:{_W}[A-Z]+)*{_W}+\d))"
+    rf"|(?P<cby>(?<![A-Za-z])(?:CLASSIFIED|Classified|Classiied){_W}+(?:BY|By|by)\b"
+    rf"|(?<=[A-Z’'\".])(?:Classified|Classiied){_W}+(?:By|by)\b)",
     re.M,
 )
 # Labels are found through these substrings (str.find is far faster than a regex with many
@@ -490,6 +512,35 @@ _LABEL_KEYS = (
     ("lassified", 1), ("lassiied", 1),
 )
 _U_BEFORE_RE = re.compile(rf"\(U\){_W}*$")
+# The E.O. statement itself, not an order named in running text.
+_EO_LINE_RE = re.compile(
+    rf"(?:E\.{_SP}O\.|E\.o\.|EO){_W}*:?{_W}*(?:\d{{4,5}}{_W}*:?{_W}*)?(?i:DECL|N/A|DNG)"
+)
+_BACKSLASH_LINE_RE = re.compile(rf"{_W}*\\{_W}*")
+# A line that can continue a TAGS list: tag codes, person tags in parentheses, commas; not
+# body text (lower case), metadata lines ("id: 67870", "DATE:") or a marked paragraph.
+_TAGS_LINE_RE = re.compile(
+    rf"{_W}*+(?:[A-Z][A-Z0-9&/\-]*+(?:{_W}*+\([^()\n]*+\))?+{_W}*+[,;]?+{_W}*+)++\\?{_W}*"
+)
+# The same for a list written in lower case: short codes only, so that body text (in lower
+# case too) does not pass.
+_TAGS_LINE_LOWER_RE = re.compile(
+    rf"{_W}*+(?:[a-z][a-z0-9&/\-]{{0,5}}+(?:{_W}*+\([^()\n]*+\))?+{_W}*+[,;]?+{_W}*+)++\\?{_W}*"
+)
+# A line that cannot continue a SUBJECT: the body's handling notice, a heading over a rule.
+_SUBJECT_STOP_RE = re.compile(
+    rf"{_W}*(?:(?:ENTIRE{_W}+TEXT{_W}+)?(?i:SENSITIVE{_W}+BUT{_W}+UNCLASSIFIED)"
+    rf"|(?:SUMMARY|Summary)(?:{_W}*(?:-{{3,}}|:)|{_W}*$))"
+)
+# Where a SUBJECT on one (collapsed) line runs on: a page-break line, the handling notice,
+# "SUMMARY" over a rule or with a colon, a tab, a marked first paragraph.
+_SUBJECT_TAIL_RE = re.compile(
+    rf"{_W}+(?:[A-Z][A-Z ]{{1,30}}{_W}+\d{{6,8}}{_W}+\d{{3}}(?:\.\d)?{_W}+OF{_W}+\d{{3}}"
+    rf"|(?:ENTIRE{_W}+TEXT{_W}+)?(?i:SENSITIVE{_W}+BUT{_W}+UNCLASSIFIED)\b"
+    rf"|(?:SUMMARY|Summary){_W}*(?:-{{3,}}|:)"
+    rf"|\d{{1,2}}{_W}*\.{_W}*\({_W}*(?:U|SBU|C|S|TS)(?:/[A-Z/ ]+)?\))"
+    rf"|\t"
+)
 # The look-ahead is a cheap screen (the first letter of a caveat word, in any case) that
 # rejects most lines before the case-insensitive alternatives are tried one by one.
 _CAVEAT_LINE_RE = re.compile(
@@ -522,17 +573,26 @@ _CBY_LABEL_RE = re.compile(
 _REASON_KW_RE = re.compile(
     r"(?i)[,;.]?\s*(?:\b(?:for|per|under)\s+)?(?:\breasons?\b\s*:?|(?=\b1\s*\.\s*[456]\b))"
 )
+_BY_ORDER_RE = re.compile(r"[,;]?\s*(?:E\.\s?O\.|EO)\s*\d{4,5}\s*[,;:]?\s*$")
 _SECTION_RE = re.compile(r"\b1\s*\.\s*([4-6])(?!\d)\s*\.?")
+_SECTION_AGAIN_RE = re.compile(
+    r"\s*(?:and\s+|&\s*)?1\s*\.\s*([4-6])(?!\d)\s*\.?(?=\s*\(?[a-h]\b)", re.I
+)
+# One token of a reasons list: "(b)", "b", "and" (also "a nd", split by a line wrap, tried
+# before the letter "a"), "&", "+", ",", "/", "." between letters, "-" of a range ("(b)-(d)").
 _REASON_TOKEN_RE = re.compile(
-    r"\s*(?:\(\s*([a-h])\s*\)|([a-h])(?![a-z0-9])|a\s?n\s?d(?![a-z])|&|,|/|\(|\))", re.I
+    r"\s*(?:(a\s?n\s?d)(?![a-z])|\(\s*([a-h])\s*\)|([a-h])(?![a-z0-9])|(-|through|thru)"
+    r"|&|\+|,|/|\.(?=\s*\(?[a-h]\b)|\(|\))",
+    re.I,
 )
 
 _REF_LETTER_RE = re.compile(
     r"(?<![A-Za-z0-9.])(?:\((?P<l1>[A-Za-z])\)|(?P<l2>[A-Za-z])[.)])(?=\s|$)"
 )
 _REF_DUP_LABEL_RE = re.compile(r"(?:\(?([A-Za-z])\)|([A-Za-z])[.:])\s*")
+# Labels before the cable named in a REF item: "A.", "(B)", "REF:", "REF B", "REFTEL".
 _REF_LEADING_RE = re.compile(
-    r"^(?:(?:\(?[A-Z]\)|[A-Z][.:])\s*|REF(?:TEL)?S?(?:\s+[A-Z])?\s*:\s*)+"
+    r"^(?:(?:\(?[A-Z]\)|[A-Z][.:])\s*|REF(?:TELS?|S)?\b(?:\s+[A-Z]\b)?\s*:?\s*)+"
 )
 _CABLE_REF_RE = re.compile(
     r"(?:\(?(?P<y>\d{4}|\d{2})\)?\s+)?(?P<post>[A-Z][A-Z'\-]*(?:\s[A-Z][A-Z'\-]*){0,3})"
@@ -542,33 +602,41 @@ _REF_REST_OK_RE = re.compile(r"\s*(?:$|[.,;:(\[]|AND\b|-|NOTAL|\.\.\.)")
 _REF_NON_POST_WORDS = frozenset(
     "EMAIL E-MAIL MSG DTG IIR POINTS LETTER MEMO FAX TELCON MEETING NOTE PARA PARAGRAPH "
     "JAN FEB MAR APR MAY JUN JUL AUG SEP SEPT OCT NOV DEC JANUARY FEBRUARY MARCH APRIL JUNE "
-    "JULY AUGUST SEPTEMBER OCTOBER NOVEMBER DECEMBER AND OF PAGE SECTION".split()
+    "JULY AUGUST SEPTEMBER OCTOBER NOVEMBER DECEMBER AND OF PAGE SECTION DAILY REPORT EMAILS "
+    "XXXXXXXXXXXX".split()
 )
-# Posts whose name in a REF differs from the name in cable ids.
-_POST_ALIASES = {
-    "SECSTATE": "STATE",
-    "RIODEJAN": "RIODEJANEIRO",
-    "USEUBRUSSELS": "BRUSSELS",
-    "UNVIE": "UNVIEVIENNA",
-    "USUN": "USUNNEWYORK",
-}
-
+# Lines after the signature: the end marks, the mirror's trailers of older cables ("2001VATICA03507
+# - Classification: CONFIDENTIAL", a lone classification, ">"), the partial-extract note.
 _TRAILER_RE = re.compile(
-    r"(?:=+\s*CABLE ENDS\s*=+|NNNN|End Cable Text|[\"\\.\s]*|\d{1,2}/\d{1,2}/\d{2,4}"
-    r"|Declassified/Released.*|Systematic Review.*)",
+    r"(?:=+\s*CABLE ENDS\s*=+|NNNN|End Cable Text|[\"\\.\s>,]*|\d{1,2}/\d{1,2}/\d{2,4}"
+    r"|Declassified/Released.*|Systematic Review.*"
+    r"|\d{4}[A-Z]+\d+\s*-\s*(?:Clas.*|(?:UNCLASSIFIED|CONFIDENTIAL|SECRET).*)"
+    r"|(?:TOP SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|UNCLAS)[\s\"/A-Z]*"
+    r"|.*original cable is not available\.?)",
     re.I,
 )
 _NAME_RE = re.compile(
     r"(?:(?:van|von|de|del|da|di|le|la|du)\s)?[A-Z][A-Za-z'’.\-]*"
     r"(?:\s(?:(?:van|von|de|del|da|di|le|la|du)\s)?[A-Z][A-Za-z'’.\-]*){0,3}"
 )
-_GLUED_SIGNATURE_RE = re.compile(r"[.!?\"”)]\s+(?P<name>[A-Z]{3,}(?:\s[A-Z]{2,})?)$")
+# A signature glued to the last sentence: "... as warranted. McMullen", "... END COMMENT. KENNY".
+_GLUED_SIGNATURE_RE = re.compile(
+    r"[.!?\"”)]\s+(?P<name>[A-Z]{3,}(?:\s[A-Z]{2,})?|(?:Mc|Mac)?[A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?)$"
+)
 _NOT_NAMES = frozenset(
     "END COMMENT SUMMARY NOTE TEXT BEGIN NNNN SIPDIS NOFORN CLASSIFIED UNCLASSIFIED "
     "CONFIDENTIAL SECRET SENSITIVE UNCLAS REPORT CABLE".split()
 )
 
+# Words that end a last sentence without being a signature.
+_NOT_GLUED_NAMES = frozenset(
+    "ACCORDINGLY COMMENT SUMMARY END TEXT NOTE WASHINGTON DEPARTMENT EMBASSY POST STATE "
+    "THANKS THANK YES NO OK DONE".split()
+)
 _REF_ID_RE = re.compile(r"\d{2}[A-Z]+\d+")
+_HOME_RE = re.compile(r"\d{2}([A-Z]+?)\d+$")
+_UNKNOWN_POST_RE = re.compile(r"[A-Z]{3,}(?: [A-Z]{3,})?")
+_BANNER_SECTION_RE = re.compile(r"S\s?E\s?C\s?T\s?I\s?O\s?N\s+0*(\d{1,2})\s+OF\s+0*(\d{1,2})\b")
 _META_DATE_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d)")
 _KNOWN_CLASSIFICATIONS = frozenset(
     {
@@ -592,6 +660,20 @@ _REF_SPLIT_RE = re.compile(r"[;\n]")
 _SUBJECT_AGAIN_RE = re.compile(r"(?:SUBJECT|Subject)[^\S\n]*:")
 _PARTIAL_EXTRACT = "This record is a partial extract"
 _HEADER_KEYWORD_HEADS = frozenset({"TO", "IN", "XM", "PA", "FM", "Th"})
+_CLASS_BLOCK_RE = re.compile(
+    rf"^{_W}*(?P<line>(?:TOP SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED)(?://[A-Z0-9][A-Z0-9 \-]*)+)"
+    rf"{_W}*(?=\n|$)",
+    re.M,
+)
+_PASTED_RE = re.compile(
+    r"^(?:\d+\t[\d/ :-]+\t(?P<rid>\d{2}[A-Z]+\d+)\t|VZCZC[A-Z0-9]{4,}[^\S\n]*\\?[^\S\n]*$)",
+    re.M,
+)
+_DE_SERIAL_RE = re.compile(r"\nDE [A-Z]+ #(\d+)")
+# Text with nothing to review: CSV escapes and rules between blank lines.
+_NOTHING_RE = re.compile(r"[-=_*\\\s]+")
+_RULE_ONLY_RE = re.compile(r"[-=_*\s]+")
+_BLOCK = "block"  # the "unknown" flag of a portion start marked by a classification block
 _FIRST = itemgetter(0)
 _FIRST_TWO = itemgetter(0, 1)
 _START = attrgetter("start")
@@ -656,6 +738,35 @@ def _join_lines(chunk: str) -> str:
     return " ".join(parts)
 
 
+_PERSON_WORD_RE = re.compile(r"[A-Z][A-Z'\-]{3,}")
+
+
+def _join_person_tags(tags: list[str]) -> tuple[str, ...]:
+    """Keep a person tag written without parentheses whole: ``OVIP RICE CONDOLEEZZA``.
+
+    After ``OVIP`` (a visit) the tag names the visitor: a surname and a given name, written
+    ``OVIP (RICE, CONDOLEEZZA)`` or without the parentheses. Two words of four letters or
+    more, the second of five or more (tag codes are shorter), are read as the person.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(tags):
+        t = tags[i]
+        if (
+            t == "OVIP"
+            and i + 2 < len(tags)
+            and _PERSON_WORD_RE.fullmatch(tags[i + 1])
+            and _PERSON_WORD_RE.fullmatch(tags[i + 2])
+            and len(tags[i + 2]) >= 5
+        ):
+            out.append(f"OVIP {tags[i + 1]} {tags[i + 2]}")
+            i += 3
+            continue
+        out.append(t)
+        i += 1
+    return tuple(out)
+
+
 def _parse_date(s: str) -> date | None:
     """The first date written in ``s`` (m/d/yyyy, m/d/yy, yyyy/mm/dd, mm-dd-yy), or None."""
     for regex, order in _DATE_RES:
@@ -695,6 +806,16 @@ def make_marking(raw: str, start: int, end: int) -> tuple[Marking, str | None]:
             _MARKING_MEMO[raw] = memo
     level, caveats, note = memo
     return _marking(raw, level, caveats, start, end), note
+
+
+def block_marking(line: str, start: int, end: int) -> Marking:
+    """The marking of a classification block line ("SECRET//FGI//NOFORN//MR")."""
+    words = line.split("//")
+    level = {"TOP SECRET": "TS", "SECRET": "S", "CONFIDENTIAL": "C", "UNCLASSIFIED": "U"}.get(
+        words[0].strip()
+    )
+    caveats = tuple(dict.fromkeys("NF" if w.strip() == "NOFORN" else w.strip() for w in words[1:]))
+    return _marking(line, level, caveats, start, end)
 
 
 def _normalise_marking(raw: str) -> tuple[str | None, tuple[str, ...], str | None]:
@@ -759,6 +880,7 @@ class _Parser:
         self.warnings: list[ParseWarning] = []
         self.page_breaks: list[TextField] = []
         self._pb_starts: list[int] = []
+        self.home: str | None = None  # the station of this cable's canonical id
 
     def warn(self, code: str, message: str, start: int) -> None:
         self.warnings.append(ParseWarning(code, message, max(0, min(start, self.n))))
@@ -953,10 +1075,18 @@ class _Parser:
         end = min(label_line_end, limit)
         if kind in ("eo", "decl"):
             return end
+        tags_line = _TAGS_LINE_RE
+        if kind == "tags":
+            ls = text.rfind("\n", 0, label_line_end) + 1
+            if text[ls:label_line_end].split(None, 1)[-1:] and (
+                text[ls:label_line_end].split(None, 1)[-1].islower()
+            ):
+                tags_line = _TAGS_LINE_LOWER_RE  # "tags: ovip (steinberg, james b.) prel"
         pos = label_line_end + 1
         while pos < limit:
             le = _line_end(text, pos, limit)
-            if _is_blank(text, pos, le):
+            # A line holding only the CSV escape "\\" is a blank line of the original.
+            if _is_blank(text, pos, le) or _BACKSLASH_LINE_RE.fullmatch(text, pos, le):
                 if kind != "ref" or not lettered:
                     break
                 nxt = pos
@@ -975,6 +1105,8 @@ class _Parser:
                 break
             if (
                 _STOP_LINE_RE.match(text, pos)
+                or (kind == "tags" and not tags_line.fullmatch(text, pos, le))
+                or (kind == "subject" and _SUBJECT_STOP_RE.match(text, pos, le))
                 or self.is_page_break_line(pos, le)
                 or _match_banner(text, pos, self.n)
                 or (kind != "ref" and _NUM_LINE_RE.match(text, pos))
@@ -1012,7 +1144,11 @@ class _Parser:
                 labels = [lb for lb in all_labels if rstart <= lb[1] and lb[2] <= rend]
             for i, (kind, s, le) in enumerate(labels):
                 key = "eo" if kind == "decl" else kind
-                if key in found:
+                if key in found and not (
+                    # Where the preamble appears twice, a copy truncated by the mirror
+                    # ("SUBJECT: SURVEILLANCE OF U.S...") gives way to a later one.
+                    s >= found[key].end and self.truncated(found[key])
+                ):
                     continue
                 line_end = _line_end(text, le, self.n)
                 if kind == "cby" or limit is None:
@@ -1020,16 +1156,44 @@ class _Parser:
                 else:
                     lim = max(limit, line_end)
                 lettered = kind == "ref" and bool(_LETTER_START_RE.match(text, le))
+                if kind == "subject" and _is_blank(text, le, line_end):
+                    # "SUBJECT:" alone, the subject after a blank line.
+                    nxt = line_end + 1
+                    for _ in range(2):
+                        ne = _line_end(text, nxt, lim)
+                        if nxt >= lim or not _is_blank(text, nxt, ne):
+                            break
+                        nxt = ne + 1
+                    if nxt < lim and not (
+                        _STOP_LINE_RE.match(text, nxt) or _NUM_LINE_RE.match(text, nxt)
+                    ):
+                        line_end = _line_end(text, nxt, lim)
                 end = self.block_end(kind, line_end, lim, lettered)
                 for kind2, s2, _ in labels[i + 1 :]:
                     if s2 >= end:
                         break
+                    if (
+                        kind in ("subject", "cby")
+                        and kind2 == "eo"
+                        and not _EO_LINE_RE.match(text, s2)
+                    ):
+                        # An order named in the field, not the E.O. statement: "SUBJECT:
+                        # E.O. 13382 ENTITIES", "Classified by ...; E.O. 12958, reasons 1.4".
+                        continue
                     if kind2 != kind and {kind, kind2} != {"eo", "decl"}:
                         end = s2
                         break
                 end = _strip_span(text, s, end)[1]
-                found[key] = _Field(key, s, le, max(end, le))
+                candidate = _Field(key, s, le, max(end, le))
+                if key in found and self.truncated(candidate):
+                    continue
+                found[key] = candidate
         return found
+
+    def truncated(self, f: _Field) -> bool:
+        """Whether a field's text ends in the mirror's truncation mark ("...", "…")."""
+        tail = self.text[max(f.label_end, f.end - 4) : f.end].rstrip(" \\")
+        return tail.endswith(("...", "…")) or f.end <= f.label_end
 
     # ---------------------------------------------------------------- field parsers
 
@@ -1074,7 +1238,7 @@ class _Parser:
                         fixed.append(t)
                 tokens = fixed
             out.extend(t.upper() for t in tokens if t and t not in ("\\",))
-        return tuple(out), span
+        return _join_person_tags(out), span
 
     def subject(self, f: _Field) -> tuple[TextField | None, Marking | None]:
         text = self.text
@@ -1089,6 +1253,9 @@ class _Parser:
             again = _SUBJECT_AGAIN_RE.match(text, a, b)
             if again:
                 a, b = _strip_span(text, again.end(), b)
+        tail = _SUBJECT_TAIL_RE.search(text, a, b)
+        if tail is not None and tail.start() > a:
+            b = _strip_span(text, a, tail.start())[1]
         if b > a and text[b - 1] == "\\":
             a, b = _strip_span(text, a, b - 1)
         if a >= b:
@@ -1101,19 +1268,28 @@ class _Parser:
         body = joined[m.end() :] if m else joined
         kw = _REASON_KW_RE.search(body)
         by_text = body[: kw.start()] if kw else body
+        # "CDA Robert Deutsch; E.O. 12958, reasons ...": the order is not part of the name.
+        by_text = _BY_ORDER_RE.sub("", by_text)
         by = by_text.strip(" ,;.:") or None
         reasons: list[str] = []
         sec = _SECTION_RE.search(body, kw.start() if kw else 0)
-        if sec:
+        while sec:
             pos = sec.end()
+            ranged = False
             while True:
                 t = _REASON_TOKEN_RE.match(body, pos)
                 if not t or t.end() == pos:
                     break
-                letter = t.group(1) or t.group(2)
+                letter = t.group(2) or t.group(3)
                 if letter:
-                    reasons.append(f"1.{sec.group(1)}({letter.upper()})")
+                    letter = letter.upper()
+                    first = ord(reasons[-1][-2]) + 1 if ranged and reasons else ord(letter)
+                    for code in range(first, ord(letter) + 1):
+                        reasons.append(f"1.{sec.group(1)}({chr(code)})")
+                ranged = bool(t.group(4)) and bool(reasons)
                 pos = t.end()
+            # "1.5 (b) and 1.5 (d)": the section written again.
+            sec = _SECTION_AGAIN_RE.match(body, pos)
         return ClassifiedBy(joined, by, tuple(dict.fromkeys(reasons)), f.start, f.end)
 
     def references(self, f: _Field, year: str | None) -> tuple[Reference, ...]:
@@ -1153,16 +1329,14 @@ class _Parser:
                 # a cable ("MADRID 5426, MADRID 5425"), not "STATE CA-3400 NOV 2, 1966".
                 chunk = text[ts2:e]
                 parts = chunk.split(",")
-                if len(parts) > 1 and all(self.cable_id(p, year) for p in parts):
+                if len(parts) > 1 and all(self.cable_id(p, year, self.home) for p in parts):
                     off = ts2
                     for p in parts:
                         pa, pb = _strip_span(text, off, off + len(p))
                         off += len(p) + 1
                         if pa < pb:
-                            out.append(
-                                Reference(None, text[pa:pb], self.cable_id(text[pa:pb], year),
-                                          pa, pb)
-                            )
+                            cid, known = self.cable_ref(text[pa:pb], year, self.home)
+                            out.append(Reference(None, text[pa:pb], cid, pa, pb, known))
                     continue
             item = " ".join(_join_lines(text[ts2:e]).split())
             if label is not None:
@@ -1170,27 +1344,44 @@ class _Parser:
                 dup = _REF_DUP_LABEL_RE.match(item)
                 if dup and (dup.group(1) or dup.group(2)) == label:
                     item = item[dup.end() :]
-            out.append(Reference(label, item, self.cable_id(item, year), s, e))
+            cid, known = self.cable_ref(item, year, self.home)
+            out.append(Reference(label, item, cid, s, e, known))
         return tuple(out)
 
     @staticmethod
-    def cable_id(item: str, year: str | None) -> str | None:
+    def cable_id(item: str, year: str | None, home: str | None = None) -> str | None:
         """The canonical id of the cable an item names ("2008 LONDON 3082" -> "08LONDON3082")."""
-        s = _REF_LEADING_RE.sub("", " ".join(item.upper().split()))
+        return _Parser.cable_ref(item, year, home)[0]
+
+    @staticmethod
+    def cable_ref(item: str, year: str | None, home: str | None = None) -> tuple[str | None, bool]:
+        """``(canonical id or None, whether its station is known)`` for a REF item.
+
+        The station is made canonical by :func:`redactor.cables.stations.canonical_station`;
+        the year is the item's own ("2008", "08", "(08)") or else the citing cable's.
+        """
+        joined = " ".join(item.split())
+        lead = _REF_LEADING_RE.match(joined.upper())
+        written = joined[lead.end() :] if lead else joined
+        s = written.upper()
         m = _CABLE_REF_RE.match(s)
         if not m or not _REF_REST_OK_RE.match(s, m.end()):
-            return None
-        words = m.group("post").split()
-        post = "".join(words).replace("'", "")
-        if post in _POST_ALIASES:
-            post = _POST_ALIASES[post]
-        elif any(w in _REF_NON_POST_WORDS for w in words) or len(post) < 3:
-            return None
+            return None, False
         y = m.group("y")
         yy = y[-2:] if y else year
         if yy is None:
-            return None
-        return f"{yy}{post}{int(m.group('serial'))}"
+            return None, False
+        words = m.group("post").split()
+        cid, known = canonical_id(yy, " ".join(words), m.group("serial"), home)
+        if not known and (
+            any(w in _REF_NON_POST_WORDS for w in words)
+            or not _UNKNOWN_POST_RE.fullmatch(written[m.start("post") : m.end("post")])
+        ):
+            # A station no rule knows is kept only where it looks like one: one or two
+            # words of letters, written in capitals ("NAGOYA 003", "NUEVO LAREDO 31"), not
+            # "approximately 6", "EVANS-MAHER EMAILS 8" or a withheld "XXXXXXXXXXXX 167".
+            return None, False
+        return cid, known
 
     # ---------------------------------------------------------------- body scans
 
@@ -1276,7 +1467,7 @@ class _Parser:
             ):
                 return _text_field(line, a, name_end), a
             g = _GLUED_SIGNATURE_RE.search(text, max(a, b - 60), b)
-            if g and g.group("name").split()[0] not in _NOT_NAMES:
+            if g and g.group("name").split()[0].upper() not in _NOT_NAMES | _NOT_GLUED_NAMES:
                 s, e = g.span("name")
                 return _text_field(g.group("name"), s, e), s
             return None, b
@@ -1365,6 +1556,11 @@ class _Parser:
             events.append((pos, 1, -1, num, raw, raw_end, unknown))
         for hs, he in self.headings(start, end, rules, standalone):
             events.append((hs, 0, he, None, None, 0, False))
+        # A classification block ("SECRET//FGI//NOFORN//MR" over "Declassify on: ...") starts
+        # a portion marked by it.
+        for m in _CLASS_BLOCK_RE.finditer(text, scan_from, end):
+            ls, le = m.span("line")
+            events.append((ls, 1, -1, None, m.group("line"), le, _BLOCK))
         events.sort(key=_FIRST_TWO)
 
         pb_starts = self._pb_starts = [p.start for p in self.page_breaks]
@@ -1421,16 +1617,21 @@ class _Parser:
             elif gap_start < pos:
                 # Text between the previous item and this one that belongs to no start.
                 gs, ge = _strip_span(text, gap_start, trim_end(gap_start, pos))
-                if ge > gs and not self.only_page_breaks(gs, ge):
+                if ge > gs and not self.nothing_to_review(gs, ge):
                     out.append(_paragraph(len(out), "portion", None, None, gs, ge))
             if not is_portion:
-                out.append(_paragraph(len(out), "heading", None, None, pos, hend))
+                # A rule alone ("-------") separates portions but says nothing to review.
+                if not _RULE_ONLY_RE.fullmatch(text, pos, hend):
+                    out.append(_paragraph(len(out), "heading", None, None, pos, hend))
                 gap_start = heading_end = hend
                 continue
             marking = None
             if raw is None:
                 if num is not None and classified and num.isdigit():
                     checks.append(("unmarked-portion", pos, num))
+            elif unknown is _BLOCK:
+                marking = block_marking(raw, raw_end - len(raw), raw_end)
+                any_marked = True
             elif unknown:
                 ms = raw_end - len(raw)
                 marking = _marking(raw, None, (), ms, raw_end)
@@ -1450,7 +1651,7 @@ class _Parser:
             out.append(_paragraph(len(out), "portion", pnum, pmark, ps, max(e, ps + 1)))
         else:
             gs, ge = _strip_span(text, gap_start, trim_end(gap_start, end))
-            if ge > gs and not self.only_page_breaks(gs, ge):
+            if ge > gs and not self.nothing_to_review(gs, ge):
                 out.append(_paragraph(len(out), "portion", None, None, gs, ge))
 
         for code, s, what in checks:
@@ -1481,6 +1682,10 @@ class _Parser:
         if k == j or k <= floor or text[k - 1] not in _MIDLINE_AFTER:
             return None
         return j, text[j:i]
+
+    def nothing_to_review(self, s: int, e: int) -> bool:
+        """Whether ``[s, e)`` holds only page breaks, CSV escapes ("\\") and rules."""
+        return self.only_page_breaks(s, e) or bool(_NOTHING_RE.fullmatch(self.text, s, e))
 
     def only_page_breaks(self, s: int, e: int) -> bool:
         """Whether ``[s, e)`` holds nothing but whitespace and page-break lines."""
@@ -1638,9 +1843,12 @@ class _Parser:
         ref_id, created_f, released_f, cls_f, origin = meta
         if ref_id is None:
             self.warn("no-metadata", "the text has no metadata lines", 0)
-        elif not _REF_ID_RE.fullmatch(ref_id.value):
+        elif not _REF_ID_RE.fullmatch(ref_id.value) and section_copy(ref_id.value) is None:
             self.warn("bad-reference-id", f"malformed reference id {ref_id.value[:40]!r}",
                       ref_id.start)
+        canonical = self.canonical(ref_id)
+        hm = _HOME_RE.match(canonical or "")
+        self.home = hm.group(1) if hm else None
         created = self.meta_datetime(created_f, "created")
         released = self.meta_datetime(released_f, "released")
         classification = cls_f.value if cls_f else None
@@ -1760,14 +1968,35 @@ class _Parser:
                 continue
             break
 
-        signature, content_end = self.signature(body_start, n)
+        # A second telegram pasted after this one's last paragraph (its own record or envelope
+        # line): it ends this cable's content and is one portion of its own, not more
+        # portions of this cable.
+        body_end = n
+        pasted = self.pasted_telegram(max(pre_end, first_num or pre_end), canonical)
+        if pasted is not None:
+            body_end = pasted
+        signature, content_end = self.signature(body_start, body_end)
         if content_end < pre_end:
             # A body that is only a preamble (truncated cables): nothing after it is a
             # signature.
             signature = None
             content_end = pre_end
         paragraphs = self.portions(pre_end, content_end, classification)
+        if pasted is not None:
+            ps, pe = _strip_span(text, pasted, n)
+            if ps < pe:
+                paragraphs += (_paragraph(len(paragraphs), "portion", None, None, ps, pe),)
         withheld = self.scan_withheld(body_start, n)
+
+        section = None
+        if banner is not None:
+            sm = _BANNER_SECTION_RE.search(banner.value)
+            if sm:
+                section = (int(sm.group(1)), int(sm.group(2)))
+        if section is None and ref_id is not None:
+            sec = section_copy(ref_id.value)
+            if sec is not None:
+                section = sec[1], sec[2]
 
         self.warnings.sort(key=_START)
         return Cable(
@@ -1793,7 +2022,49 @@ class _Parser:
             signature=signature,
             withheld=withheld,
             warnings=tuple(self.warnings),
+            canonical_id=canonical,
+            section=section,
         )
+
+    def pasted_telegram(self, start: int, own_id: str | None) -> int | None:
+        """Where a second telegram pasted into the body begins (and a warning), or None.
+
+        Recognised by the mirror's record line of another cable (``121752<TAB>2007-09-11
+        12:50:00<TAB>07TBILISI2290<TAB>...``) or by a second envelope (``VZCZC...``) at the
+        start of a line. A record line of this same cable is a duplicated preamble, not a
+        second telegram.
+        """
+        for m in _PASTED_RE.finditer(self.text, start):
+            rid = m.group("rid")
+            if rid is not None and (rid == own_id or canonical_reference_id(rid) == own_id):
+                continue
+            if rid is None:
+                # The envelope of this same telegram again ("DE RUEHPE #2017/01" in 06LIMA2017).
+                de = _DE_SERIAL_RE.search(self.text, m.end(), m.end() + 200)
+                own = _HOME_RE.match(own_id or "")
+                if de and own and int(de.group(1)) == int(own_id[own.end(1) :]):
+                    continue
+            what = f"cable {rid}" if rid else "a second telegram envelope"
+            self.warn("second-telegram", f"{what} is pasted after this cable's text", m.start())
+            return m.start()
+        return None
+
+    def canonical(self, ref_id: TextField | None) -> str | None:
+        """The canonical id of this cable (see ``Cable.canonical_id``), warning where it
+        differs from the reference id written on line 1."""
+        if ref_id is None:
+            return None
+        fixed = canonical_reference_id(ref_id.value)
+        if fixed is None:
+            return ref_id.value
+        sec = section_copy(ref_id.value)
+        what = f"section {sec[1]} of {sec[2]} of" if sec else "a garbled id of"
+        self.warn(
+            "section-copy" if sec else "garbled-reference-id",
+            f"reference id {ref_id.value} is {what} cable {fixed}",
+            ref_id.start,
+        )
+        return fixed
 
 
 def parse_cable(text: str) -> Cable:
@@ -1813,6 +2084,7 @@ def parse_cable(text: str) -> Cable:
         return Cable(
             text=text,
             reference_id=meta[0],
+            canonical_id=meta[0].value if meta[0] else None,
             created=None,
             released=None,
             classification=meta[3],
