@@ -6,7 +6,7 @@ or a withdrawal, becomes a new pending row that ``replaces_id`` the approved one
 text hidden, until a second person approves the change.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,7 @@ The append-only triggers are lifted for the fill and put back at once, in the sa
 transaction.
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0009
 Create Date: 2026-11-29
 """
 
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ count failures per username. The rows only matter for the length of the rate-lim
 the table is rebuilt empty rather than converted (converting would need the audit key here).
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-01
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
