@@ -285,9 +285,14 @@ def _schemas() -> dict[str, Schema]:
             "object_type": STRING,
             "object_id": STRING,
             "payload": {
-                "description": "The entry's JSON payload, or the string \"(withheld)\" when it "
-                "concerns a cable above the reader's clearance.",
+                "description": "The entry's JSON payload (entries about a cable above the "
+                "reader's clearance are left out of the answer altogether).",
                 "oneOf": [FREE_OBJECT, STRING],
+            },
+            "cable_id": {
+                **_nullable(INTEGER),
+                "description": "The internal id of the cable the entry concerns, if any "
+                "(covered by the entry's MAC).",
             },
             "client_addr": STRING,
             "prev_mac": STRING,

@@ -25,6 +25,7 @@ from redactor.models import Cable, Redaction, User
 from redactor.redaction import service as redactions
 from redactor.review import service as review
 from redactor.web.extensions import db_session
+from redactor.web.inputs import MAX_DB_INT
 from redactor.web.refusals import record_refusal
 
 review_bp = Blueprint("review", __name__)
@@ -39,9 +40,14 @@ def _int(name: str, *, required: bool = True) -> int | None:
     if not raw and not required:
         return None
     try:
-        return int(raw)
+        number = int(raw)
     except ValueError:
         raise InvalidInput(f"{name} must be a whole number, not {raw[:20]!r}") from None
+    # Offsets, indexes and versions all live in INTEGER columns: a larger number can match
+    # nothing, and SQLite's driver raises on it rather than answering "no such row".
+    if abs(number) > MAX_DB_INT:
+        raise InvalidInput(f"{name} is out of range")
+    return number
 
 
 def _codes() -> list[str]:

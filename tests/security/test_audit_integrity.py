@@ -317,11 +317,18 @@ def test_migration_0011_hides_the_old_entries_about_a_hidden_cables_redactions(t
     upgrade_database(url, "0007")
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("PRAGMA foreign_keys=OFF"))  # only the rows the migration reads
+        conn.execute(text(
+            "INSERT INTO users (id, username, display_name, password_hash, clearance, active, "
+            "session_version, created_at) VALUES (1, 'old', '', 'x', 3, 1, 1, "
+            "CURRENT_TIMESTAMP)"))
         conn.execute(text(
             "INSERT INTO cables (id, reference_id, classification, level, origin, subject, "
             "tags, status, current_version, imported_at, row_version) VALUES (1, '09OLDTS1', "
             "'TOP SECRET', 3, '', '', '', 'new', 1, CURRENT_TIMESTAMP, 1)"))
+        conn.execute(text(
+            "INSERT INTO cable_versions (id, cable_id, number, text, sha256, parsed, "
+            "source_name, imported_at) VALUES (1, 1, 1, 'x', :h, '{}', 'old.txt', "
+            "CURRENT_TIMESTAMP)"), {"h": "0" * 64})
         conn.execute(text(
             "INSERT INTO redactions (id, cable_id, version_id, start, \"end\", codes, "
             "rationale, status, proposer_id, revision, row_version, created_at, updated_at) "

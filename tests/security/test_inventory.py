@@ -324,6 +324,8 @@ TRUSTED_HELPERS = {
     "review.lock_cable", "review.version_of", "review.valid_approvals",
     "review.refresh_cable_status", "review.approved_redactions", "review.approved_spans",
     "release.build_document", "release.diff_cable", "pages.portion_title",
+    # Given a redaction or version the caller already loaded through the door; no actor.
+    "review.effective_status", "review.open_change", "review.outstanding_redactions",
 }
 _MODULES = {"access": access, "review": review, "release": releases,
             "redaction": redactions, "pages": pages}

@@ -195,7 +195,13 @@ def test_a_negative_proxy_count_is_refused_at_startup(app_config):
 def test_a_nul_or_overlong_username_at_login_is_refused_not_a_server_error(client):
     for name in ("adm\x00in", "x" * 200, "é\u202e"):
         response = _post_login(client, name, "whatever it is 1")
-        assert response.status_code == 200 and REFUSED in response.get_data(as_text=True)
+        if "\x00" in name:
+            # Refused before any view by the input filter (redactor.web.inputs), naming the
+            # field; the login service never sees it.
+            assert response.status_code == 400
+            assert "username" in response.get_data(as_text=True)
+        else:
+            assert response.status_code == 200 and REFUSED in response.get_data(as_text=True)
 
 
 # -- #13: several workers at once (gunicorn) ------------------------------------------------------
