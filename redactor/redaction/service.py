@@ -219,38 +219,13 @@ def _propose_change(
         raise IllegalTransition(
             f"a change of this redaction is already open (#{existing.id}); edit or withdraw it"
         )
-    change = Redaction(
-        cable_id=redaction.cable_id,
-        version_id=redaction.version_id,
-        portion_index=portion_index,
-        start=span.start,
-        end=span.end,
-        codes=codes,
-        rationale=rationale,
-        proposer_id=actor.id,
-        status=RedactionStatus.PENDING,
-        revision=1,
-        replaces_id=redaction.id,
-        withdraws=withdraws,
-    )
-    session.add(change)
+    version = session.get(CableVersion, redaction.version_id)
+    assert version is not None
     _touch(redaction)  # the page that showed it without its change is out of date
-    flush(session)
-    audit.record(
-        session,
-        actor,
-        "redaction.propose",
-        subject=("redaction", change.id),
-        data={
-            "cable_id": cable.id,
-            "version": session.get(CableVersion, redaction.version_id).number,
-            **_snapshot(change),
-            "whole_portion": False,
-            "replaces_id": redaction.id,
-            "withdraws": withdraws,
-        },
+    return _create(
+        session, actor, cable, version, span, portion_index, codes, rationale,
+        whole_portion=False, replaces=redaction, withdraws=withdraws,
     )
-    return change
 
 
 def _complete_change(session: Session, actor: User, change: Redaction) -> int | None:
@@ -297,7 +272,12 @@ def _create(
     rationale: str,
     *,
     whole_portion: bool,
+    replaces: Redaction | None = None,
+    withdraws: bool = False,
 ) -> Redaction:
+    """A new pending proposal, audited as ``redaction.propose``; with ``replaces``, a change
+    (or, with ``withdraws``, a withdrawal request) of that protected redaction."""
+    link = {} if replaces is None else {"replaces_id": replaces.id, "withdraws": withdraws}
     redaction = Redaction(
         cable_id=cable.id,
         version_id=version.id,
@@ -309,6 +289,7 @@ def _create(
         proposer_id=actor.id,
         status=RedactionStatus.PENDING,
         revision=1,
+        **link,
     )
     session.add(redaction)
     flush(session)
@@ -322,6 +303,7 @@ def _create(
             "version": version.number,
             **_snapshot(redaction),
             "whole_portion": whole_portion,
+            **link,
         },
     )
     refresh_cable_status(session, cable, actor=actor)
