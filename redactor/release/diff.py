@@ -4,8 +4,8 @@ Services layer: it uses ``Levenshtein`` (python-Levenshtein, a declared dependen
 not part of the pure core; it touches no database. Two comparisons:
 
 * :func:`diff_released` -- each portion of a version against its released form (what a
-  reviewer will publish; each excision is one replacement by its placeholder). This shows hidden text:
-  it is for the screens of people cleared for the cable, never for publication.
+  reviewer will publish; each excision is one replacement by its placeholder). This shows
+  hidden text: it is for the screens of people cleared for the cable, never for publication.
 * :func:`diff_versions` -- the portions of one version against those of another.
 
 Within a pair of texts (:func:`diff_text`) the comparison is word-level: the texts are split
