@@ -122,3 +122,63 @@ def test_unchanged_text_writes_no_carry_over(crew, make_cable, session):
     _work(crew, make_cable, session)
     make_cable(CABLE, "CONFIDENTIAL", body=BODY)
     assert session.scalars(select(CarryOver)).all() == []
+
+
+# --------------------------------------------------------------------------- the pages
+
+
+@pytest.fixture
+def browser_user(app, make_user, login):
+    def make(name, roles):
+        user, password = make_user(name, roles=roles)
+        client = app.test_client()
+        login(client, name, password)
+        return client, user
+    return make
+
+
+def test_the_cable_page_shows_the_banner_with_links_to_the_old_version_and_the_diff(
+    crew, make_cable, session, browser_user
+):
+    _work(crew, make_cable, session)
+    make_cable(CABLE, "CONFIDENTIAL", body=BODY.replace("nothing further", "nothing furthr"))
+    session.commit()
+    client, _ = browser_user("co-vera", (Role.REVIEWER,))
+    page = client.get(f"/cables/{CABLE}").get_data(as_text=True)
+    assert "Version 2 replaces version 1" in page
+    assert "Carried over: 3 redactions" in page and "2 reviewed marks" in page
+    assert f"/cables/{CABLE}/versions/1" in page and f"/cables/{CABLE}/diff?from=1&amp;to=2" in page
+    old = client.get(f"/cables/{CABLE}/versions/1")
+    assert old.status_code == 200 and "nothing further" in old.get_data(as_text=True)
+    diff = client.get(f"/cables/{CABLE}/diff?from=1&to=2").get_data(as_text=True)
+    assert "version 1 against version 2" in diff and "furthr" in diff
+    history = client.get(f"/cables/{CABLE}/versions").get_data(as_text=True)
+    assert "Version 1" in history and "Version 2" in history and "(current)" in history
+    assert client.get(f"/cables/{CABLE}?version=1").headers["Location"].endswith(
+        f"/cables/{CABLE}/versions/1")
+    released = client.get(f"/cables/{CABLE}/diff").get_data(as_text=True)
+    assert "original against releasable" in released
+
+
+def test_an_approver_resolves_a_left_behind_redaction_and_the_cable_can_be_ready(
+    crew, make_cable, session, browser_user
+):
+    _work(crew, make_cable, session)
+    changed = BODY.replace("thanked QZJOTHER warmly", "thanked QZJOTHER and QZJOTHER warmly")
+    make_cable(CABLE, "CONFIDENTIAL", body=changed)
+    session.commit()
+    client, _ = browser_user("co-olga", (Role.APPROVER,))
+    page = client.get(f"/cables/{CABLE}").get_data(as_text=True)
+    assert "Needs a new look" in page and "the release waits" in page
+    from tests.fixtures_accounts import find_csrf_token
+    _, version = _current(session)
+    (item,) = [i for i in carryover.items_for(session, version.id) if i.needs_look]
+    session.commit()
+    done = client.post(f"/cables/{CABLE}/carry-over/{item.id}/resolve",
+                       data={"csrf_token": find_csrf_token(page)})
+    assert done.status_code == 302
+    page = client.get(f"/cables/{CABLE}").get_data(as_text=True)
+    assert "looked at by co-olga" in page
+    again = client.post(f"/cables/{CABLE}/carry-over/{item.id}/resolve",
+                        data={"csrf_token": find_csrf_token(page)})
+    assert again.status_code == 409
