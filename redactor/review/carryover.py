@@ -367,6 +367,7 @@ def resolve(session: Session, actor: User, cable: Cable, item_id: int) -> CarryO
     approver, or its proposer), ``IllegalTransition`` (already resolved). Audits
     ``cable.carry_over_resolved``; refreshes the cable's status; flushes, never commits.
     """
+    review.require_visible(actor, cable)
     version = review.version_of(session, cable)
     item = session.get(CarryOver, item_id)
     if item is None or item.to_version_id != version.id or not item.needs_look:

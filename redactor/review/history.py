@@ -162,6 +162,7 @@ def banner_model(session: Session, actor: User, cable: Cable) -> dict[str, Any] 
 
     The caller has shown the current version to ``actor``; the banner names the previous
     version only when ``actor`` is cleared for it (no link otherwise)."""
+    review.require_visible(actor, cable)
     version = review.version_of(session, cable)
     items = carryover.items_for(session, version.id)
     if not items:
