@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from redactor.cables.access import (
     get_visible_version,
-    may_see_version,
     record_view,
     visible_versions,
 )
@@ -34,7 +33,7 @@ from redactor.models import (
 from redactor.release import service as releases
 from redactor.review import carryover, pages
 from redactor.review import service as review
-from redactor.review.policy import Level
+from redactor.review.policy import Level, can_view
 
 
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
@@ -163,11 +162,20 @@ def banner_model(session: Session, actor: User, cable: Cable) -> dict[str, Any] 
     The caller has shown the current version to ``actor``; the banner names the previous
     version only when ``actor`` is cleared for it (no link otherwise)."""
     review.require_visible(actor, cable)
-    version = review.version_of(session, cable)
+    # Ids, numbers and levels only: the page reads no version text twice (its cache has it).
+    version = session.execute(
+        select(CableVersion.id, CableVersion.number).where(
+            CableVersion.cable_id == cable.id, CableVersion.number == cable.current_version
+        )
+    ).one()
     items = carryover.items_for(session, version.id)
     if not items:
         return None
-    previous = session.get(CableVersion, items[0].from_version_id)
+    previous = session.execute(
+        select(CableVersion.number, CableVersion.level).where(
+            CableVersion.id == items[0].from_version_id
+        )
+    ).one_or_none()
     olds = {
         r.id: r
         for r in session.scalars(
@@ -177,7 +185,9 @@ def banner_model(session: Session, actor: User, cable: Cable) -> dict[str, Any] 
         )
     }
     names = _names(session, {i.resolved_by_id for i in items if i.resolved_by_id})
-    shown_previous = previous is not None and may_see_version(actor, previous)
+    shown_previous = (
+        previous is not None and bool(actor.active) and can_view(actor.clearance, previous.level)
+    )
     carried = [i for i in items if i.kind == "redaction" and not i.needs_look]
     left = []
     for i in items:
