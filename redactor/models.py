@@ -414,6 +414,37 @@ class PortionReview(Base):
     )
 
 
+class CarryOver(Base):
+    """What a new version took over from the version before it (:mod:`redactor.review.carryover`).
+
+    ``kind`` is ``redaction`` (``old_redaction_id``; ``new_redaction_id`` once carried) or
+    ``review`` (a reviewed mark of ``old_portion_index`` carried to ``new_portion_index``).
+    A row with ``needs_look`` was left behind on the old version: it holds the release of
+    ``to_version`` until a person resolves it (``resolved_by_id``, ``resolved_at``).
+    """
+
+    __tablename__ = "carry_overs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cable_id: Mapped[int] = mapped_column(ForeignKey("cables.id"), index=True)
+    from_version_id: Mapped[int] = mapped_column(ForeignKey("cable_versions.id"))
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("cable_versions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    old_redaction_id: Mapped[int | None] = mapped_column(ForeignKey("redactions.id"))
+    new_redaction_id: Mapped[int | None] = mapped_column(ForeignKey("redactions.id"))
+    old_portion_index: Mapped[int | None] = mapped_column(Integer)
+    new_portion_index: Mapped[int | None] = mapped_column(Integer)
+    needs_look: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('redaction', 'review')", name="ck_carry_overs_kind"),
+    )
+
+
 class Release(Base):
     """An immutable record of one release of one cable version."""
 

@@ -61,6 +61,8 @@ SAMPLES: dict[tuple[str, str], Callable[[World], list[tuple[str, str | None]]]] 
     ("int", "index"): lambda world: [("0", None)],
     ("int", "redaction_id"): lambda world: [(str(UNKNOWN_ID), None)],
     ("int", "token_id"): lambda world: [(str(UNKNOWN_ID), None)],
+    ("int", "number"): lambda world: [("1", None), ("2", None)],  # a cable's versions
+    ("int", "item_id"): lambda world: [("1", None)],  # a carry-over item
     ("any", "name"): lambda world: [("pdf", None), ("txt", None), ("json", None)],
 }
 

@@ -9,6 +9,7 @@ from redactor.release.diff import (
     diff_versions,
     tokens,
 )
+from redactor.release.render import released_text
 
 
 def joined(hunks, side: str) -> str:
@@ -76,3 +77,26 @@ def test_original_against_released_shows_each_excision_as_its_placeholder():
     assert first.op == "changed" and second.op == "equal"
     (change,) = [h for h in first.hunks if h.op != "equal"]
     assert change.old == "Jan Kowalski" and change.new == "[B6        ]"
+
+
+def test_an_excision_of_several_words_is_one_replacement():
+    # Before: a word-level diff paired "An" with "[B1", "Indian" with "1.4(D)", and so on.
+    text = "1. (S) An Indian official told us the plan. Nothing else."
+    start = text.index("An Indian official")
+    end = start + len("An Indian official")
+    (diff,) = diff_released(text, [(start, end, "B1 1.4(D)")], [("1", 0, len(text))])
+    changes = [h for h in diff.hunks if h.op != "equal"]
+    assert len(changes) == 1
+    assert changes[0].old == "An Indian official" and changes[0].new.startswith("[B1 1.4(D)")
+    assert joined(diff.hunks, "old") == text
+    assert joined(diff.hunks, "new") == released_text(text, [(start, end, "B1 1.4(D)")])
+
+
+def test_overlapping_and_adjacent_spans_are_one_excision_and_a_portion_edge_cuts_it():
+    text = "1. (C) alpha beta gamma.\n2. (C) delta."
+    a = text.index("alpha")
+    b = text.index("gamma")
+    spans = [(a, a + 10, "B6"), (a + 5, b, "B6"), (b, text.index("delta") + 5, "B6")]
+    first, second = diff_released(text, spans, [("1", 0, 24), ("2", 25, len(text))])
+    assert [h.op for h in first.hunks] == ["equal", "replace", ]
+    assert [h.op for h in second.hunks] == ["replace", "equal"]

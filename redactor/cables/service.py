@@ -74,7 +74,9 @@ from redactor.models import (
     current_version_join,
     utcnow,
 )
+from redactor.review import carryover
 from redactor.review.policy import Level, can_view
+from redactor.review.service import refresh_cable_status
 
 #: Line 1 of a cable: two digits of year, then the originating post and a serial number
 #: (``09STATE52368``, ``08ECTION01OF02MANAMA492``, ``75TEHRAN2069``).
@@ -521,6 +523,7 @@ def _store_files(
     if portions:
         session.execute(insert(_PORTIONS), portions)
     specs: list[audit.EntrySpec] = []
+    carried_cables: list[int] = []
     for checked, number, known in writes:
         cable_id = cable_ids[checked.reference_id]
         search.index_version(
@@ -531,9 +534,22 @@ def _store_files(
             previous_version_id=known.version_id if known is not None else None,
         )
         specs.append(_audit_spec(checked, cable_id, number, known))
+        if known is not None:
+            # A new version keeps the review of the old one where its text is unchanged.
+            carried = carryover.carry_over(
+                session, actor, cable_id, known.version_id, version_ids[cable_id]
+            )
+            if carried is not None:
+                specs.append(carried)
+                carried_cables.append(cable_id)
     specs += held_specs
     # Last: the chain, which every writer appends to, stays locked for the shortest time.
     audit.record_many(session, actor, specs)
+    for cable_id in carried_cables:
+        # What was carried may make the new version ready again (or keep it in review).
+        cable = session.get(Cable, cable_id)
+        if cable is not None:
+            refresh_cable_status(session, cable, actor=actor)
     return outcomes
 
 

@@ -4,8 +4,8 @@ Services layer: it uses ``Levenshtein`` (python-Levenshtein, a declared dependen
 not part of the pure core; it touches no database. Two comparisons:
 
 * :func:`diff_released` -- each portion of a version against its released form (what a
-  reviewer will publish; excisions appear as their placeholders). This shows hidden text:
-  it is for the screens of people cleared for the cable, never for publication.
+  reviewer will publish; each excision is one replacement by its placeholder). This shows
+  hidden text: it is for the screens of people cleared for the cable, never for publication.
 * :func:`diff_versions` -- the portions of one version against those of another.
 
 Within a pair of texts (:func:`diff_text`) the comparison is word-level: the texts are split
@@ -29,7 +29,9 @@ from difflib import SequenceMatcher
 
 import Levenshtein
 
-from redactor.release.render import released_text
+# _merged_with_codes: the release's own merging of spans and codes, so that the diff shows
+# the very excisions the released document has.
+from redactor.release.render import MIN_PLACEHOLDER_WIDTH, Excision, _merged_with_codes
 
 REFINE_THRESHOLD = 0.5
 PAIR_THRESHOLD = 0.5
@@ -166,7 +168,35 @@ def diff_released(
     portions: Sequence[Portion],
 ) -> list[PortionDiff]:
     """Each portion of ``text`` against its released form under ``redactions``
-    (``(start, end, codes)``; the placeholders are those of the whole released document)."""
-    return [
-        _pair(key, text[s:e], key, released_text(text, redactions, s, e)) for key, s, e in portions
-    ]
+    (``(start, end, codes)``; the placeholders are those of the whole released document).
+
+    Not a text comparison: the hunks are cut at the excisions themselves, so each excision
+    (overlapping and adjacent spans merged, as the release merges them) is exactly one
+    ``replace`` hunk, its hidden text against its placeholder, and the text between them is
+    ``equal``. (A word-level diff cut one excision into several replacements, ``"An"`` ->
+    ``"[B1"``, ``"Indian"`` -> ``"1.4(D)"``, pairing hidden words with pieces of the label.)
+    """
+    merged = _merged_with_codes(text, redactions)
+    width = max([MIN_PLACEHOLDER_WIDTH] + [len(" ".join(codes)) + 2 for _, codes in merged])
+    result = []
+    for key, s, e in portions:
+        hunks: list[Hunk] = []
+        pos = s
+        for span, codes in merged:
+            if span.end <= s or span.start >= e:
+                continue
+            a, b = max(span.start, s), min(span.end, e)
+            if a > pos:
+                hunks.append(Hunk("equal", text[pos:a], text[pos:a]))
+            hunks.append(Hunk("replace", text[a:b], Excision(codes, width).placeholder))
+            pos = b
+        if pos < e:
+            hunks.append(Hunk("equal", text[pos:e], text[pos:e]))
+        old, new = text[s:e], "".join(h.new for h in hunks)
+        if old == new:
+            result.append(PortionDiff("equal", key, key, 1.0, tuple(hunks)))
+        else:
+            result.append(
+                PortionDiff("changed", key, key, Levenshtein.ratio(old, new), tuple(hunks))
+            )
+    return result

@@ -28,6 +28,7 @@ from redactor.models import (
     Cable,
     CableStatus,
     CableVersion,
+    CarryOver,
     Decision,
     DecisionKind,
     Portion,
@@ -129,7 +130,26 @@ def outstanding_redactions(
         for r in rows
         if r.status == RedactionStatus.PENDING
         or states.is_outstanding(effective_status(r, approvals_required))
-    ]
+    ] + left_behind(session, version)
+
+
+def left_behind(session: Session, version: CableVersion) -> list[Redaction]:
+    """The redactions of older versions that could not be carried over to ``version`` and
+    that nobody has resolved yet (:mod:`redactor.review.carryover`): each holds the release
+    of ``version`` as a pending proposal would (fail closed)."""
+    return list(
+        session.scalars(
+            select(Redaction)
+            .join(CarryOver, CarryOver.old_redaction_id == Redaction.id)
+            .where(
+                CarryOver.to_version_id == version.id,
+                CarryOver.needs_look.is_(True),
+                CarryOver.resolved_at.is_(None),
+            )
+            .options(selectinload(Redaction.decisions))
+            .order_by(Redaction.id)
+        )
+    )
 
 
 # --- the cable's review status ----------------------------------------------------------------
@@ -161,6 +181,8 @@ def refresh_cable_status(
         .select_from(Redaction)
         .where(Redaction.version_id == version.id, Redaction.status == RedactionStatus.PENDING)
     )
+    # Left behind by a new version and not yet resolved: pending, as far as release goes.
+    pending_count = (pending_count or 0) + len(left_behind(session, version))
     proposed = session.scalar(select(exists().where(Redaction.version_id == version.id)))
     current = CableStatus(cable.status)
     target = CableStatus(

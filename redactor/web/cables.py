@@ -13,11 +13,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from redactor.cables.access import get_visible_cable
 from redactor.models import User
+from redactor.review import carryover, history
 from redactor.review.pages import (
     CableFilters,
     dashboard_model,
@@ -83,9 +84,15 @@ def show_cable(reference_id: str) -> Any:
         session, actor, cable, approvals_required=_approvals_required(), today=date.today()
     )
     session.commit()
+    asked = _version_arg("version")
+    if asked is not None and asked != model["version"]:
+        # An older version is read on its own page (read-only, its own clearance check).
+        return redirect(url_for("cables.show_version", reference_id=reference_id, number=asked))
+    banner = history.banner_model(session, actor, cable)
     withhold = request.args.get("withhold", "")
     return render_template(
         "cables/show.html",
+        carry=banner,
         # isascii: "²".isdigit() is true, yet int() refuses it.
         withhold=int(withhold) if withhold.isascii() and withhold.isdigit() else None,
         **model,
@@ -102,3 +109,81 @@ def preview_cable(reference_id: str) -> Any:
     model = load_preview(session, actor, cable, approvals_required=_approvals_required())
     session.commit()
     return render_template("cables/preview.html", **model)
+
+
+# --------------------------------------------------------------------------- versions
+
+#: The largest version number a URL may name: beyond the database's integer range is a 404
+#: like any number the cable never had.
+MAX_VERSION = 2**31 - 1
+
+
+def _version_arg(name: str) -> int | None:
+    """The query argument ``name`` as a version number; None when absent; 404 when it is no
+    version number (as for a version the cable does not have)."""
+    raw = request.args.get(name, "")
+    if raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not 1 <= int(raw) <= MAX_VERSION:
+        abort(404)
+    return int(raw)
+
+
+@cables_bp.route("/cables/<reference_id>/versions")
+@login_required
+def list_versions(reference_id: str) -> Any:
+    """The cable's version history: only the versions the user is cleared for."""
+    session, actor = db_session(), _actor()
+    cable = get_visible_cable(session, actor, reference_id)
+    model = history.versions_model(session, actor, cable)
+    session.commit()
+    return render_template("cables/versions.html", **model)
+
+
+@cables_bp.route("/cables/<reference_id>/versions/<int:number>")
+@login_required
+def show_version(reference_id: str, number: int) -> Any:
+    """One version, read-only; 404 above the user's clearance for that version, as for a
+    number the cable never had. Audited as a view (``cable.view``)."""
+    if number > MAX_VERSION:
+        abort(404)
+    session, actor = db_session(), _actor()
+    cable = get_visible_cable(session, actor, reference_id)
+    model = history.version_model(session, actor, cable, number)
+    session.commit()
+    return render_template("cables/version.html", **model)
+
+
+@cables_bp.route("/cables/<reference_id>/diff")
+@login_required
+def diff_cable(reference_id: str) -> Any:
+    """Original against releasable (the current version), or ``?from=N&to=M`` version
+    against version. It shows the original text: each version shown needs the user's
+    clearance for it (404 otherwise) and is audited as a view (``cable.view``)."""
+    session, actor = db_session(), _actor()
+    cable = get_visible_cable(session, actor, reference_id)
+    model = history.diff_model(
+        session,
+        actor,
+        cable,
+        from_version=_version_arg("from"),
+        to_version=_version_arg("to"),
+        approvals_required=_approvals_required(),
+    )
+    session.commit()
+    return render_template("cables/diff.html", **model)
+
+
+@cables_bp.route("/cables/<reference_id>/carry-over/<int:item_id>/resolve", methods=["POST"])
+@login_required
+def resolve_carry_over(reference_id: str, item_id: int) -> Any:
+    """An approver puts on record that a redaction a new version left behind has had its
+    new look; the release of the version waits for every such item."""
+    session, actor = db_session(), _actor()
+    cable = get_visible_cable(session, actor, reference_id)
+    if item_id > MAX_VERSION:
+        abort(404)
+    carryover.resolve(session, actor, cable, item_id)
+    session.commit()
+    flash("Marked as looked at.", "success")
+    return redirect(url_for("cables.show_cable", reference_id=reference_id, _anchor="carry-over"))

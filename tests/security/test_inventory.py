@@ -35,7 +35,7 @@ from redactor.redaction import common as redaction_common
 from redactor.redaction import decisions as redaction_decisions
 from redactor.redaction import service as redactions
 from redactor.release import service as releases
-from redactor.review import pages
+from redactor.review import carryover, history, pages
 from redactor.review import service as review
 from redactor.review.policy import Level, Role
 from tests.fixtures_accounts import find_csrf_token
@@ -97,6 +97,17 @@ DOORS: dict[str, tuple[Door, ...]] = {
     ),
     "imports.upload": _doors(Door("POST", "/import", "import-upload")),
     "audit.log": _doors(Door("GET", "/audit/?object={cable}", shape_only=True)),
+    "cables.list_versions": _doors(Door("GET", "/cables/{cable}/versions")),
+    "cables.show_version": _doors(
+        Door("GET", "/cables/{cable}/versions/1"), Door("GET", "/cables/{decl}/versions/{version}")
+    ),
+    "cables.diff_cable": _doors(
+        Door("GET", "/cables/{cable}/diff"),
+        Door("GET", "/cables/{decl}/diff?from={version}&to=2"),
+    ),
+    "cables.resolve_carry_over": _doors(
+        Door("POST", "/cables/{cable}/carry-over/1/resolve", "form")
+    ),
     "api.get_cable": _doors(
         Door("GET", "/api/v1/cables/{cable}"),
         Door("GET", "/api/v1/cables/{decl}?version={version}"),
@@ -280,6 +291,10 @@ def _hidden(session):
     return session.scalars(select(Cable).where(Cable.reference_id == HIDDEN)).one()
 
 
+def _decl(session):
+    return session.scalars(select(Cable).where(Cable.reference_id == DECL)).one()
+
+
 def _redaction(session, world):
     return session.get(Redaction, world.redaction)
 
@@ -318,6 +333,12 @@ SERVICES: dict[str, Callable] = {
     "pages.load_preview": lambda s, a, w: pages.load_preview(
         s, a, _hidden(s), approvals_required=1),
     "pages.version_page": lambda s, a, w: pages.version_page(s, _hidden(s), a),
+    "history.versions_model": lambda s, a, w: history.versions_model(s, a, _hidden(s)),
+    "history.version_model": lambda s, a, w: history.version_model(s, a, _decl(s), 1),
+    "history.diff_model": lambda s, a, w: history.diff_model(
+        s, a, _decl(s), from_version=1, to_version=2, approvals_required=1),
+    "carryover.resolve": lambda s, a, w: carryover.resolve(s, a, _hidden(s), 1),
+    "history.banner_model": lambda s, a, w: history.banner_model(s, a, _hidden(s)),
 }
 #: Public functions that take no acting user: called only after a door above has checked
 #: the actor (or, for visible_versions, filtering is their whole job: tested below).
@@ -333,11 +354,13 @@ TRUSTED_HELPERS = {
     "redaction.place_span",
     # Given a redaction or version the caller already loaded through the door; no actor.
     "review.effective_status", "review.open_change", "review.outstanding_redactions",
+    "review.left_behind",
 }
 # (short name, module): the redaction services live in three modules under one name.
 _MODULES = [("access", access), ("review", review), ("release", releases),
             ("redaction", redactions), ("redaction", redaction_decisions),
-            ("redaction", redaction_common), ("pages", pages)]
+            ("redaction", redaction_common), ("pages", pages), ("history", history),
+            ("carryover", carryover)]
 _LOADS = {"reference_id", "release_id", "redaction_id", "cable", "redaction", "number",
           "version_number", "version", "release"}
 
