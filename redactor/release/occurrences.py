@@ -125,26 +125,55 @@ def visible_occurrences(
     merged = merge_spans(spans)
     if not merged:
         return []
-    starts = [span.start for span in merged]
     hay, origin = _normalised(text)
-    line_starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
     found: list[Occurrence] = []
     for number, span in enumerate(merged, 1):
         needle, _ = _normalised(text, span.start, span.end)
-        if not worth_looking_for(needle):
-            continue
-        position = hay.find(needle)
-        while position >= 0:
-            after = position + len(needle)
-            bounded = (
-                not (needle[0].isalnum() and position and hay[position - 1].isalnum())
-                and not (needle[-1].isalnum() and after < len(hay) and hay[after].isalnum())
-            )
-            begin, finish = origin[position], origin[after - 1] + 1
-            if bounded and not _covered(merged, starts, begin, finish):
-                line = bisect_right(line_starts, begin)
-                found.append(
-                    Occurrence(number, begin, finish, line, begin - line_starts[line - 1] + 1)
-                )
-            position = hay.find(needle, position + 1)
+        if worth_looking_for(needle):
+            found.extend(_printed(text, hay, origin, needle, merged, number))
+    return found
+
+
+def printed_occurrences(
+    text: str, withheld: str, spans: Iterable[tuple[int, int] | Span]
+) -> list[Occurrence]:
+    """Every place where ``text`` prints ``withheld`` (a string from elsewhere, e.g. an older
+    version's redaction) outside ``spans``, normalised and at word boundaries as above.
+
+    Unlike :func:`visible_occurrences` it looks for short strings too: the caller asks
+    whether one particular withheld string would be shown, and fails closed. A string of
+    ``X`` runs alone is still not looked for (it is WikiLeaks' placeholder, not text).
+    """
+    needle, _ = _normalised(withheld)
+    if not needle.strip() or _ONLY_X_RE.fullmatch(needle):
+        return []
+    hay, origin = _normalised(text)
+    return _printed(text, hay, origin, needle, merge_spans(spans), 1)
+
+
+def _printed(
+    text: str,
+    hay: str,
+    origin: list[int],
+    needle: str,
+    merged: Sequence[Span],
+    number: int,
+) -> list[Occurrence]:
+    """The bounded occurrences of ``needle`` in the normalised ``hay`` that print at least one
+    character outside ``merged``, as occurrences of excision ``number``."""
+    starts = [span.start for span in merged]
+    line_starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+    found: list[Occurrence] = []
+    position = hay.find(needle)
+    while position >= 0:
+        after = position + len(needle)
+        bounded = (
+            not (needle[0].isalnum() and position and hay[position - 1].isalnum())
+            and not (needle[-1].isalnum() and after < len(hay) and hay[after].isalnum())
+        )
+        begin, finish = origin[position], origin[after - 1] + 1
+        if bounded and not _covered(merged, starts, begin, finish):
+            line = bisect_right(line_starts, begin)
+            found.append(Occurrence(number, begin, finish, line, begin - line_starts[line - 1] + 1))
+        position = hay.find(needle, position + 1)
     return found

@@ -27,7 +27,9 @@ sequence match of identical texts, then the rest of each unmatched run pairwise 
 guess and never dropped in silence: it stays on the old version and is listed
 (``needs_look``) on the new version's banner, and every such row holds the release of the
 new version (:func:`redactor.review.service.outstanding_redactions` and the cable's status
-count it) until a person resolves it (:func:`resolve`). Unresolved rows of the old version
+count it) until an approver who did not propose it resolves it (:func:`resolve`), which is
+refused while the new version still prints the text it hid outside approved redactions: one
+person may say "looked at", but never show again what two people agreed to hide. Unresolved rows of the old version
 move on to the next one. The whole move is one audit entry, ``cable.carry_over``, naming
 the rows moved and left (ids and portion indexes, never text).
 """
@@ -59,6 +61,7 @@ from redactor.models import (
     utcnow,
 )
 from redactor.redaction import regions
+from redactor.release.occurrences import printed_occurrences
 from redactor.review import service as review
 from redactor.review.policy import Role
 
@@ -359,6 +362,32 @@ def may_resolve(actor: User, proposer_id: int | None) -> bool:
     return Role.APPROVER in actor.roles and actor.id != proposer_id
 
 
+def _refuse_if_still_printed(session: Session, old: Redaction, version: CableVersion) -> None:
+    """Raise ``IllegalTransition`` if the text ``old`` hid (on its own version) is printed
+    anywhere in ``version`` outside its approved redactions.
+
+    Why: two people agreed to hide that text. Resolving the item by one person must not show
+    it again, so it is allowed only once the new version prints it nowhere: either it is gone
+    from the text, or each occurrence is covered by an approved redaction of the new version
+    (proposed and approved by two people as usual).
+    """
+    old_version = session.get(CableVersion, old.version_id)
+    assert old_version is not None
+    withheld = old_version.text[old.start : old.end]
+    covering = session.execute(
+        select(Redaction.start, Redaction.end).where(
+            Redaction.version_id == version.id, Redaction.status == RedactionStatus.APPROVED
+        )
+    ).all()
+    printed = printed_occurrences(version.text, withheld, [tuple(row) for row in covering])
+    if printed:
+        places = ", ".join(f"line {o.line}, column {o.column}" for o in printed[:5])
+        raise IllegalTransition(
+            "the text this redaction hid is still printed in this version "
+            f"({places}): propose and approve a redaction there first"
+        )
+
+
 def resolve(session: Session, actor: User, cable: Cable, item_id: int) -> CarryOver:
     """Put on record that ``actor`` has looked at the left-behind redaction ``item_id`` of
     ``cable``'s current version (the caller loaded ``cable`` for ``actor``).
@@ -379,6 +408,8 @@ def resolve(session: Session, actor: User, cable: Cable, item_id: int) -> CarryO
         )
     if item.resolved_at is not None:
         raise IllegalTransition("this item was resolved already")
+    if old is not None:
+        _refuse_if_still_printed(session, old, version)
     item.resolved_by_id = actor.id
     item.resolved_at = utcnow()
     session.flush()

@@ -118,3 +118,40 @@ def test_an_older_version_above_clearance_is_absent_from_history_view_and_diff(
         assert a.status_code == b.status_code == 404, hidden
         assert a.get_data(as_text=True).replace("1", "9") == b.get_data(as_text=True).replace(
             "1", "9")
+
+
+def test_one_approver_cannot_resolve_a_left_behind_redaction_while_its_text_is_printed(
+    crew, make_cable, session
+):
+    from redactor.errors import IllegalTransition
+    from redactor.models import CarryOver
+    from redactor.review import carryover
+
+    _approved_name(crew, make_cable, session)
+    make_cable(CABLE, "CONFIDENTIAL",
+               body=BODY.replace("on Tuesday", f"on Tuesday with {NAME}'s aide"))
+    session.commit()
+    cable = session.scalars(select(Cable).where(Cable.reference_id == CABLE)).one()
+    (item,) = session.scalars(select(CarryOver).where(CarryOver.needs_look.is_(True)))
+    # "Looked at" by one approver would print the name two people agreed to hide: refused.
+    with pytest.raises(IllegalTransition, match="still printed"):
+        carryover.resolve(session, crew["approver"].user, cable, item.id)
+    session.rollback()
+    # Once both occurrences are redacted again (two people each), it may be resolved.
+    text = crew["proposer"].get(f"/api/v1/cables/{CABLE}").get_json()["text"]
+    first = text.index(NAME)
+    for start in (first, text.index(NAME, first + 1)):
+        made = crew["proposer"].post(
+            f"/api/v1/cables/{CABLE}/redactions",
+            json={"start": start, "end": start + len(NAME), "codes": ["B6"]}).get_json()
+        crew["approver"].post(f"/api/v1/redactions/{made['id']}/approve",
+                              json={"version": made["row_version"]})
+    session.expire_all()
+    cable = session.scalars(select(Cable).where(Cable.reference_id == CABLE)).one()
+    carryover.resolve(session, crew["approver"].user, cable, item.id)
+    session.commit()
+    _mark_all(crew)
+    released = crew["authority"].post(f"/api/v1/cables/{CABLE}/releases", json={})
+    assert released.status_code == 201, released.get_json()
+    assert NAME not in crew["authority"].get(
+        f"/api/v1/releases/{released.get_json()['id']}/artifacts/txt").get_data(as_text=True)
