@@ -186,7 +186,9 @@ class Cable(Base):
     level: Mapped[int] = mapped_column(Integer, index=True)
     origin: Mapped[str] = mapped_column(String(200), default="")
     subject: Mapped[str] = mapped_column(Text, default="")
-    tags: Mapped[str] = mapped_column(Text, default="")  # space-joined, for filtering
+    # One tag a line (search.join_tags): a tag never holds a newline, and person tags hold
+    # spaces, so the tag filter can match whole tags.
+    tags: Mapped[str] = mapped_column(Text, default="")
     created: Mapped[datetime | None] = mapped_column(DateTime, index=True)  # cable's own date
     status: Mapped[CableStatus] = mapped_column(
         _enum(CableStatus, "cable_status"), default=CableStatus.NEW, index=True
@@ -194,6 +196,10 @@ class Cable(Base):
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     row_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The reference id of the cable this text is (parser's Cable.canonical_id): the id
+    # itself, or for a section copy or garbled id ("08ECTION01OF02MANAMA492") the cable's
+    # ("08MANAMA492"). What references join on (:mod:`redactor.cables.links`).
+    canonical_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
     versions: Mapped[list[CableVersion]] = relationship(
         back_populates="cable", order_by="CableVersion.number"
@@ -243,6 +249,23 @@ class CableVersion(Base):
         UniqueConstraint("cable_id", "number", name="uq_cable_versions_number"),
         CheckConstraint("level BETWEEN 0 AND 3", name="ck_cable_versions_level"),
     )
+
+
+class CableReference(Base):
+    """One REF item of one stored version, in order: what the cable page lists and links.
+
+    ``cited_id`` is the canonical reference id of the cited cable (parser's
+    ``Reference.cable_id``), None where the item names no cable; it joins
+    :attr:`Cable.canonical_id`. Written with the version, immutable like it.
+    """
+
+    __tablename__ = "cable_references"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("cable_versions.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, default="")
+    cited_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class HeldImport(Base):

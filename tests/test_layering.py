@@ -17,6 +17,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "redactor"
 
 PURE_MODULES = {
     "redactor.cables.parser",
+    "redactor.cables.parsing",
+    "redactor.cables.parsing.base",
+    "redactor.cables.parsing.decode",
+    "redactor.cables.parsing.fields",
+    "redactor.cables.parsing.header",
+    "redactor.cables.parsing.markings",
+    "redactor.cables.parsing.model",
+    "redactor.cables.parsing.patterns",
+    "redactor.cables.parsing.portions",
+    "redactor.cables.parsing.references",
+    "redactor.cables.parsing.structure",
     "redactor.cables.jsonview",
     "redactor.cables.stations",
     "redactor.redaction.spans",
@@ -75,4 +86,5 @@ def test_only_the_web_layer_imports_flask(name):
 def test_the_pure_core_exists():
     # Guards the parametrisation above from silently testing nothing.
     assert "redactor.cables.parser" in MODULES
+    assert "redactor.cables.parsing.structure" in MODULES
     assert "redactor.review.policy" in MODULES

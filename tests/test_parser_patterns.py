@@ -11,7 +11,8 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from redactor.cables import parser as p
+from redactor.cables.parsing import patterns as p
+from redactor.cables.parsing.base import _match_banner
 
 _W = p._W
 
@@ -130,7 +131,7 @@ def test_text_scans_find_what_the_plain_patterns_find(text, data):
     assert [spans(m, banner_groups) for m in p._BANNER_SCAN_NOTAB_RE.finditer(text, a, b)] == [
         spans(m, banner_groups) for m in PLAIN_BANNER_SCAN.finditer(text, a, b)
     ]
-    assert spans(p._match_banner(text, a, b), banner_groups) == spans(
+    assert spans(_match_banner(text, a, b), banner_groups) == spans(
         p._BANNER_RE.match(text, a, b), banner_groups
     )
     assert spans(p._CAVEAT_LINE_RE.fullmatch(text, a, b), ()) == spans(

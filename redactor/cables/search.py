@@ -25,12 +25,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import accumulate, islice
 
-from sqlalchemy import Select, column, func, literal_column, select, table
+from sqlalchemy import Select, column, func, literal, literal_column, select, table
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
@@ -267,6 +267,21 @@ class SearchPage:
         return shown < self.total or (not self.total_exact and len(self.hits) == self.limit)
 
 
+#: Between two tags in ``cables.tags``: the parser reads tags line by line, so no tag holds
+#: a newline, while person tags hold spaces and commas (``OVIP (RICE, CONDOLEEZZA)``).
+TAG_SEPARATOR = "\n"
+
+
+def join_tags(tags: Iterable[str]) -> str:
+    """The stored form of a cable's tags (``cables.tags``): one tag a line."""
+    return TAG_SEPARATOR.join(tag for tag in tags if tag)
+
+
+def split_tags(stored: str | None) -> list[str]:
+    """The tags of a stored ``cables.tags`` value, in order (see :func:`join_tags`)."""
+    return [tag for tag in (stored or "").split(TAG_SEPARATOR) if tag]
+
+
 def _day_start(value: date | datetime) -> datetime:
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
@@ -291,10 +306,14 @@ def _filtered(
         query = query.where(Cable.level == int(level))
     if origin:
         query = query.where(Cable.origin == origin.strip())
-    if tags:
-        needle = tags.strip().upper().replace("\\", "\\\\").replace("%", "\\%")
-        needle = needle.replace("_", "\\_")
-        query = query.where(Cable.tags.like(f"%{needle}%", escape="\\"))
+    if tags and (wanted := " ".join(tags.upper().split())):
+        # A whole tag, not a piece of one: "PREL" is not "PRELIM", and a person tag matches
+        # as written. Each stored tag stands between separators once the value is wrapped.
+        needle = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        wrapped = literal(TAG_SEPARATOR) + Cable.tags + literal(TAG_SEPARATOR)
+        query = query.where(
+            wrapped.like(f"%{TAG_SEPARATOR}{needle}{TAG_SEPARATOR}%", escape="\\")
+        )
     if created_from is not None:
         query = query.where(Cable.created >= _day_start(created_from))
     if created_to is not None:
@@ -342,10 +361,10 @@ def search_cables(
     ``query`` searches the current version's text (subject included); see the module
     docstring for its syntax. A blank query lists everything that passes the filters, newest
     first unless ``sort`` says otherwise. Filters: ``classification`` (exact, as on line 4),
-    ``level``, ``origin`` (exact), ``tags`` (substring), ``created_from``/``created_to``
-    (inclusive dates), ``status``. ``sort`` is one of :data:`SORTS` (``relevance`` falls back
-    to newest first without a query). ``limit`` is clamped to 1..100. Raises ``ValueError``
-    for an unknown ``status``.
+    ``level``, ``origin`` (exact), ``tags`` (one whole tag, any case),
+    ``created_from``/``created_to`` (inclusive dates), ``status``. ``sort`` is one of
+    :data:`SORTS` (``relevance`` falls back to newest first without a query). ``limit`` is
+    clamped to 1..100. Raises ``ValueError`` for an unknown ``status``.
     """
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))

@@ -46,7 +46,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from redactor import audit
-from redactor.cables import search
+from redactor.cables import links, search
 from redactor.cables.jsonview import cable_to_dict
 from redactor.cables.levels import version_level
 from redactor.cables.parser import Cable as ParsedCable
@@ -366,9 +366,10 @@ def _cable_values(checked: _Checked, number: int, known: _Current | None) -> dic
         "level": level,
         "origin": (parsed.origin.value.strip() if parsed.origin else "")[:_ORIGIN_MAX],
         "subject": parsed.subject.value if parsed.subject else "",
-        "tags": " ".join(parsed.tags),
+        "tags": search.join_tags(parsed.tags),
         "created": parsed.created,
         "current_version": number,
+        "canonical_id": links.canonical_of(parsed, checked.reference_id),
     }
 
 
@@ -522,6 +523,13 @@ def _store_files(
     ]
     if portions:
         session.execute(insert(_PORTIONS), portions)
+    links.store_references(
+        session,
+        [
+            (version_ids[cable_ids[checked.reference_id]], checked.parsed)
+            for checked, _, _ in writes
+        ],
+    )
     specs: list[audit.EntrySpec] = []
     carried_cables: list[int] = []
     for checked, number, known in writes:

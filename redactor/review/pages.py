@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from redactor.cables import links
 from redactor.cables.access import may_see_version, record_view, visible_cables
 from redactor.cables.search import SORTS, SearchPage, search_cables, visible_origins
 from redactor.errors import NotFound
@@ -857,20 +858,9 @@ def load_review(
         FieldView(f"line-{start}", label, start, end, area_html(start, end))
         for label, start, end in version.others
     ]
-    wanted = {ref["cable_id"] for ref in version.references if ref["cable_id"]}
-    known = set()
-    if wanted:
-        known = set(
-            session.scalars(
-                visible_cables(actor)
-                .where(Cable.reference_id.in_(wanted))
-                .with_only_columns(Cable.reference_id)
-            )
-        )
-    references = [
-        {**ref, "known": ref["cable_id"] in known and ref["cable_id"] != cable.reference_id}
-        for ref in version.references
-    ]
+    # Linked only where the reader may open the cited cable: a hidden one reads as absent.
+    references = links.version_references(session, actor, cable, version.id)
+    citing, citing_total = links.referenced_by(session, actor, cable)
     unclassified_left = sum(
         1 for p in portion_views if p.level == "U" and p.reviewed_by is None
     )
@@ -883,6 +873,9 @@ def load_review(
         "parsed": version.header,
         "decl_passed": _decl_passed(version.header, today),
         "references": references,
+        "referenced_by": citing,
+        "referenced_by_total": citing_total,
+        "same_cable": links.same_cable(session, actor, cable),
         "fields": fields,
         "other_lines": other_lines,
         "portions": portion_views,

@@ -42,6 +42,7 @@ from werkzeug.exceptions import HTTPException
 from redactor import audit
 from redactor import audit_log as audit_read  # not audit_log: the view below has that name
 from redactor.accounts.tokens import resolve_token
+from redactor.cables import links
 from redactor.cables.access import (
     get_visible_cable,
     get_visible_version,
@@ -49,7 +50,7 @@ from redactor.cables.access import (
     visible_versions,
 )
 from redactor.cables.search import MAX_LIMIT as SEARCH_MAX_LIMIT
-from redactor.cables.search import SORTS, search_cables
+from redactor.cables.search import SORTS, search_cables, split_tags
 from redactor.cables.service import REFERENCE_ID_RE, import_cable
 from redactor.errors import (
     DomainError,
@@ -525,7 +526,7 @@ def list_cables():
             "level": Level(hit.level).name,
             "origin": hit.origin,
             "subject": hit.subject,
-            "tags": hit.tags.split(),
+            "tags": split_tags(hit.tags),
             "created": iso(hit.created),
             "status": str(hit.status),
             "current_version": hit.current_version,
@@ -623,7 +624,7 @@ def get_cable(reference_id: str):
         "level": Level(cable.level).name,
         "origin": cable.origin,
         "subject": cable.subject,
-        "tags": cable.tags.split(),
+        "tags": split_tags(cable.tags),
         "created": iso(cable.created),
         "status": str(cable.status),
         "current_version": cable.current_version,
@@ -655,6 +656,7 @@ def get_cable(reference_id: str):
             for p in portions
         ],
         "redactions": [redaction_json(r, cable.reference_id, version.number) for r in rows],
+        **_links_json(session, user, cable, version.id),
         "releases": [
             {
                 "id": r.id,
@@ -669,6 +671,45 @@ def get_cable(reference_id: str):
     }
     session.commit()
     return jsonify(reply)
+
+
+def _cable_link(reference_id: str | None) -> dict[str, str] | None:
+    if reference_id is None:
+        return None
+    return {
+        "reference_id": reference_id,
+        "url": url_for("api.get_cable", reference_id=reference_id),
+    }
+
+
+def _links_json(session, user: User, cable: Cable, version_id: int) -> dict[str, Any]:
+    """The cable detail's links to other cables: each REF item of the version shown (with
+    ``cable`` null where the caller may not open the cited cable, as where it is not held),
+    the cables citing it and its other copies, only those the caller may see."""
+    citing, total = links.referenced_by(session, user, cable)
+    same = links.same_cable(session, user, cable)
+    copies: list[tuple[str, tuple[int, int] | None]] = []
+    if same is not None:
+        if same.canonical_linked:
+            copies.append((same.canonical_linked, None))
+        copies += [(c.reference_id, c.section) for c in same.copies]
+    return {
+        "canonical_id": cable.canonical_id or cable.reference_id,
+        "references": [
+            {"label": r.label, "text": r.text, "cable_id": r.cited_id,
+             "cable": _cable_link(r.linked)}
+            for r in links.version_references(session, user, cable, version_id)
+        ],
+        "referenced_by": [
+            {**_cable_link(c.reference_id), "subject": c.subject, "created": iso(c.created)}
+            for c in citing
+        ],
+        "referenced_by_total": total,
+        "copies": [
+            {**_cable_link(reference_id), "section": list(section) if section else None}
+            for reference_id, section in copies
+        ],
+    }
 
 
 @api_bp.get("/cables/<reference_id>/diff")

@@ -203,6 +203,7 @@ def _schemas() -> dict[str, Schema]:
             "url": STRING,
         }
     )
+    cable_link = _obj({"reference_id": STRING, "url": STRING})
     cable = _obj(
         {
             "reference_id": STRING,
@@ -234,6 +235,58 @@ def _schemas() -> dict[str, Schema]:
             },
             "portions": {"type": "array", "items": _ref("Portion")},
             "redactions": {"type": "array", "items": _ref("Redaction")},
+            "canonical_id": {
+                **STRING,
+                "description": "The reference id this text is: its own, or for a section "
+                "copy (08ECTION01OF02MANAMA492) the cable's (08MANAMA492).",
+            },
+            "references": {
+                "type": "array",
+                "description": "The REF items of the version shown, in order.",
+                "items": _obj(
+                    {
+                        "label": _nullable(STRING),
+                        "text": STRING,
+                        "cable_id": {
+                            **_nullable(STRING),
+                            "description": "The canonical reference id the item cites.",
+                        },
+                        "cable": {
+                            **_nullable(cable_link),
+                            "description": "The cited cable, when the collection holds it "
+                            "and the caller may see it; null otherwise (the two are not "
+                            "told apart).",
+                        },
+                    }
+                ),
+            },
+            "referenced_by": {
+                "type": "array",
+                "description": "Cables whose current version cites this one, that the caller "
+                "may see (newest first, at most 100).",
+                "items": _obj(
+                    {
+                        "reference_id": STRING,
+                        "url": STRING,
+                        "subject": STRING,
+                        "created": _nullable(DATETIME),
+                    }
+                ),
+            },
+            "referenced_by_total": {
+                **INTEGER,
+                "description": "How many cables the caller may see cite this one.",
+            },
+            "copies": {
+                "type": "array",
+                "description": "The same cable under other reference ids (the cable itself, "
+                "section copies) that the caller may see.",
+                "items": _obj(
+                    {"reference_id": STRING, "url": STRING, "section": _nullable(
+                        {"type": "array", "items": INTEGER, "minItems": 2, "maxItems": 2}
+                    )}
+                ),
+            },
             "releases": {"type": "array", "items": _ref("ReleaseSummary")},
         }
     )
@@ -490,7 +543,7 @@ def _paths() -> dict[str, Any]:
                "prefix*)."),
         _query("level", {"type": "string", "enum": [lv.name for lv in Level]}, "Level."),
         _query("origin", _QUERY_TEXT, "Origin, exactly."),
-        _query("tags", _QUERY_TEXT, "A TAGS value (substring)."),
+        _query("tags", _QUERY_TEXT, "One TAGS value, whole (any case)."),
         _query("status", {"type": "string", "enum": [s.value for s in CableStatus]}, "Status."),
         _query("created_from", _DATE, "Written on or after (YYYY-MM-DD)."),
         _query("created_to", _DATE, "Written on or before (YYYY-MM-DD)."),
