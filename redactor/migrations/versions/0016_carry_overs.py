@@ -5,7 +5,7 @@ or ``new_portion_index`` set) or left behind (``needs_look``). A left-behind row
 release of the new version until a person resolves it (``resolved_by_id``).
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-06
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
