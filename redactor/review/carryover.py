@@ -29,9 +29,10 @@ guess and never dropped in silence: it stays on the old version and is listed
 new version (:func:`redactor.review.service.outstanding_redactions` and the cable's status
 count it) until an approver who did not propose it resolves it (:func:`resolve`), which is
 refused while the new version still prints the text it hid outside approved redactions: one
-person may say "looked at", but never show again what two people agreed to hide. Unresolved rows of the old version
-move on to the next one. The whole move is one audit entry, ``cable.carry_over``, naming
-the rows moved and left (ids and portion indexes, never text).
+person may say "looked at", but never show again what two people agreed to hide.
+Unresolved rows of the old version move on to the next one. The whole move is one audit
+entry, ``cable.carry_over``, naming the rows moved and left (ids and portion indexes, never
+text).
 """
 
 from __future__ import annotations
