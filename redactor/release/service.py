@@ -4,8 +4,8 @@ SQLAlchemy only, no Flask; the acting user is an argument; services flush and ne
 Order of checks, as elsewhere: clearance (``NotFound``), policy (``NotPermitted``),
 transition (``IllegalTransition``), input (``InvalidInput``).
 
-How a release is made (:func:`release_cable`)
-----------------------------------------------
+How a release is made (:func:`release_cable`, planned by :func:`plan_release`)
+----------------------------------------------------------------------------------
 1. The cable's row is locked; it must be ``ready`` with no proposal pending.
 2. The release date (default today) must lie between the cable's own date (or 1900) and
    tomorrow (:func:`check_release_date`). Numbers: the case number given (checked) or a new
@@ -40,8 +40,15 @@ A package's manifest carries the records without staff names unless
 A later release of the same cable (after its review reopens) is a new row; the earlier one
 stays unchanged (triggers refuse UPDATE and DELETE on both tables).
 
-``DENIED IN FULL`` releases are recorded and their files kept (for those cleared to see
-them), but a release package leaves their PDF and text out: such a document is not published.
+``DENIED IN FULL``: the document is not published. Its files are a withdrawal notice
+(:mod:`redactor.release.notice`: reference, date, pages, codes, case) that holds no text of
+the cable; the record is kept like any other (``"published": "notice"``). A package carries
+the notice; of a denial made before notices existed (its files held the document) it
+carries the record only.
+
+The confirmation page and the release both call :func:`plan_release`: what the page shows
+(numbers, stamp, codes, excisions, pages) is what the release stores, and the release
+refuses (:class:`PlanChanged`) when the numbers or stamp confirmed are no longer those.
 """
 
 from __future__ import annotations
@@ -50,13 +57,16 @@ import hashlib
 import io
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from redactor import audit
+from redactor.cables.access import visible_cables
 from redactor.errors import DomainError, IllegalTransition, InvalidInput, NotFound, NotPermitted
 from redactor.models import (
     Cable,
@@ -71,7 +81,7 @@ from redactor.models import (
 )
 from redactor.redaction.spans import Span
 from redactor.release import diff as diffs
-from redactor.release import render, writers
+from redactor.release import notice, render, writers
 from redactor.release.gate import GateFinding, check_artifacts
 from redactor.release.numbering import (
     check_release_date,
@@ -318,28 +328,100 @@ def _reference_id(doc: ReleasableDocument, cable: Cable) -> str | None:
 # --------------------------------------------------------------------------- services
 
 
-def release_cable(
+@dataclass(frozen=True)
+class ReleasePlan:
+    """Everything a release of a cable would be, computed by :func:`plan_release`.
+
+    The confirmation page shows it; :func:`release_cable` stores it. ``document`` is the
+    releasable document; ``published`` what is written to the files (the document itself,
+    or for ``DENIED IN FULL`` the withdrawal notice of :mod:`redactor.release.notice`).
+    ``new_case`` tells whether ``case_number`` is a new case. ``hidden`` is for the gate only
+    and must never be shown.
+    """
+
+    cable: Cable
+    version: CableVersion
+    case_number: str
+    new_case: bool
+    doc_number: str
+    release_date: date
+    document: ReleasableDocument
+    published: ReleasableDocument
+    artifacts: dict[str, bytes]
+    pages: int
+    approved: tuple[Redaction, ...]
+    hidden: tuple[str, ...] = field(repr=False)
+
+    @property
+    def disposition(self) -> Disposition:
+        return self.document.disposition
+
+    @property
+    def stamp(self) -> str:
+        return self.document.stamp
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return self.document.codes
+
+    @property
+    def excision_count(self) -> int:
+        return len(self.document.excisions)
+
+    @property
+    def denied(self) -> bool:
+        return self.document.disposition is Disposition.DENIED
+
+
+def _pdf_pages(data: bytes) -> int:
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def case_is_visible(session: Session, actor: User, case_number: str) -> bool:
+    """Whether ``case_number`` holds a release of a cable ``actor`` is cleared for.
+
+    A case whose every release lies above the actor's clearance answers False, exactly like
+    a case that does not exist: adding to it would reveal that it exists."""
+    visible = visible_cables(actor).with_only_columns(Cable.id)
+    found = session.scalar(
+        select(Release.id)
+        .where(Release.case_number == case_number, Release.cable_id.in_(visible))
+        .limit(1)
+    )
+    return found is not None
+
+
+def plan_release(
     session: Session,
     actor: User,
     cable: Cable,
     *,
     case_number: str | None = None,
+    existing_case: bool = False,
     release_date: date | None = None,
     approvals_required: int = 1,
-) -> Release:
-    """Release the current version of ``cable`` with its approved redactions.
+    lock: bool = False,
+) -> ReleasePlan:
+    """What releasing the current version of ``cable`` now would make: numbers,
+    disposition, stamp, codes, excisions, pages and the files. The one function behind both
+    the confirmation page and :func:`release_cable`, so the two cannot disagree.
 
-    Returns the new :class:`Release`. Raises ``NotFound`` (cable above ``actor``'s
-    clearance), ``NotPermitted`` (not a release authority), ``IllegalTransition`` (the cable
-    is not ready or a proposal is pending), ``InvalidInput`` (a malformed case number or
-    date), :class:`ReleaseBlocked` (the gate found hidden text: the ``release.gate_failed``
-    entry is in the session, to be committed by the caller). Audits ``release.create`` and
-    ``cable.status``; flushes, never commits.
+    ``case_number`` None or empty: a new case (the next free number of the release date's
+    year). Given with ``existing_case``: it must be a case already holding a release the
+    actor can see (:func:`case_is_visible`). Given without it (the API and CLI): any
+    well-formed number. ``lock`` takes the row lock of the cable and the numbering lock
+    (the release does; the confirmation only reads).
+
+    Raises ``NotFound`` (cable above ``actor``'s clearance), ``NotPermitted`` (not a
+    release authority), ``IllegalTransition`` (the cable is not ready or a proposal is
+    pending), ``InvalidInput`` (a malformed or unknown case number, a bad date). Writes
+    nothing.
     """
     require_visible(actor, cable)
     if not can_release(actor.roles):
         raise NotPermitted("only a release authority releases cables")
-    cable = lock_cable(session, cable)
+    if lock:
+        cable = lock_cable(session, cable)
     if CableStatus(cable.status) != CableStatus.READY:
         raise IllegalTransition(
             f"only a cable that is ready can be released; this one is {cable.status}"
@@ -355,17 +437,23 @@ def release_cable(
         )
     release_date = check_release_date(release_date, cable)
 
-    lock_numbering(session)
-    if case_number is None or case_number == "":
+    if lock:
+        lock_numbering(session)
+    new_case = case_number is None or case_number == ""
+    if new_case:
+        if existing_case:
+            raise InvalidInput("type the number of the existing case (F-YYYY-NNNNN)")
         case_number = next_case_number(session, release_date.year)
     else:
         try:
             render.check_case_number(case_number)
         except ReleaseNumberError as exc:
             raise InvalidInput(str(exc)) from exc
+        if existing_case and not case_is_visible(session, actor, case_number):
+            raise InvalidInput(f"there is no case {case_number} among the releases you can see")
     doc_number = next_doc_number(session)
 
-    # Loaded once: nothing between here and the records below changes the redactions.
+    # Loaded once: nothing between here and the records changes the redactions.
     approved_rows = approved_redactions(
         session, cable, version, approvals_required=approvals_required
     )
@@ -373,9 +461,102 @@ def release_cable(
     doc, hidden = _build_document(
         session, version, approved_list, case_number, doc_number, release_date
     )
-    artifacts = write_artifacts(doc)
-    findings = gate(doc, artifacts, hidden)
-    findings += occurrence_findings(version.text, [span for span, _ in approved_list])
+    if doc.disposition is Disposition.DENIED:
+        # The would-be release is typeset only to count the pages the notice names.
+        pages = _pdf_pages(writers.write_pdf(doc))
+        reference = _reference_id(doc, cable)
+        # The cable's own date comes from the routing header, like its reference.
+        when = cable.created.date() if cable.created is not None and reference else None
+        published = notice.denial_notice(doc, reference=reference, document_date=when, pages=pages)
+        artifacts = {
+            "pdf": writers.write_pdf(published),
+            "txt": writers.write_text(published),
+            "json": writers.write_json(
+                notice.notice_record(published, reference=reference, document_date=when,
+                                     pages=pages)
+            ),
+        }
+    else:
+        published = doc
+        artifacts = write_artifacts(doc)
+        pages = _pdf_pages(artifacts["pdf"])
+    return ReleasePlan(
+        cable=cable,
+        version=version,
+        case_number=case_number,
+        new_case=new_case,
+        doc_number=doc_number,
+        release_date=release_date,
+        document=doc,
+        published=published,
+        artifacts=artifacts,
+        pages=pages,
+        approved=tuple(approved_rows),
+        hidden=tuple(hidden),
+    )
+
+
+class PlanChanged(DomainError):
+    """What the release would make is no longer what the confirmation page showed."""
+
+    code = "conflict"
+
+
+def release_cable(
+    session: Session,
+    actor: User,
+    cable: Cable,
+    *,
+    case_number: str | None = None,
+    existing_case: bool = False,
+    release_date: date | None = None,
+    approvals_required: int = 1,
+    expected: dict[str, str] | None = None,
+) -> Release:
+    """Release the current version of ``cable`` with its approved redactions, as
+    :func:`plan_release` plans it.
+
+    ``expected`` (from the confirmation page: ``doc_number``, ``case_number``, ``stamp``,
+    ``version``) must match the plan, else :class:`PlanChanged` (a 409) and nothing is
+    written: what is released is exactly what was confirmed.
+
+    Returns the new :class:`Release`. Raises what :func:`plan_release` raises, and
+    :class:`ReleaseBlocked` (the gate found hidden text: the ``release.gate_failed``
+    entry is in the session, to be committed by the caller). Audits ``release.create`` and
+    ``cable.status``; flushes, never commits.
+    """
+    plan = plan_release(
+        session,
+        actor,
+        cable,
+        case_number=case_number,
+        existing_case=existing_case,
+        release_date=release_date,
+        approvals_required=approvals_required,
+        lock=True,
+    )
+    if expected is not None:
+        actual = {
+            "doc_number": plan.doc_number,
+            "case_number": plan.case_number,
+            "stamp": plan.stamp,
+            "version": str(plan.version.number),
+        }
+        changed = [key for key, value in actual.items() if expected.get(key) != value]
+        if changed:
+            raise PlanChanged(
+                "the release would now differ from the confirmation you saw ("
+                + ", ".join(k.replace("_", " ") for k in changed)
+                + "): look at the confirmation again"
+            )
+    cable, version, doc = plan.cable, plan.version, plan.document
+    case_number, doc_number, release_date = plan.case_number, plan.doc_number, plan.release_date
+    approved_rows = list(plan.approved)
+    artifacts = plan.artifacts
+    findings = gate(plan.published, artifacts, plan.hidden)
+    if not plan.denied:
+        # A denial publishes no cable text, so no withheld text can show elsewhere in it.
+        findings += occurrence_findings(version.text, [Span(r.start, r.end) for r in approved_rows])
     if findings:
         audit.record(
             session,
@@ -414,6 +595,8 @@ def release_cable(
         "disposition": doc.disposition.value,
         "stamp": doc.stamp,
         "codes": list(doc.codes),
+        "pages": plan.pages,
+        "published": "notice" if plan.denied else "document",
         "released_by": _user(actor),
         "released_at": _iso(released_at),
         "redactions": _redaction_records(session, approved_rows, doc),
@@ -631,7 +814,9 @@ def export_package(
                 raise RuntimeError(
                     f"file {artifact.name} of release {release.id} does not match its record"
                 )
-            if denied and artifact.name != "json":
+            # A denial's files are its withdrawal notice; those of a denial made before
+            # notices existed hold the document, which is not published.
+            if denied and release.record.get("published") != "notice" and artifact.name != "json":
                 continue
             name = file_name(release.doc_number, artifact.name)
             members.append((name, artifact.data, artifact.name != "pdf"))
