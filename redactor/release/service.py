@@ -61,8 +61,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from pypdf import PdfReader
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from redactor import audit
@@ -160,6 +160,10 @@ def _portion_contents(session: Session, version: CableVersion) -> list[tuple[int
     ).all()
     chosen = [p for p in portions if p.kind == "portion"] or list(portions)
     text = version.text
+    if not chosen:
+        # No portion at all (a truncated cable): denied in full only if nothing of the
+        # whole text stays visible.
+        return [(0, len(text))] if text.strip() else []
     spans = []
     for portion in chosen:
         start = portion.start
@@ -227,6 +231,33 @@ def _build_document(
     )
     hidden = [version.text[start:end] for start, end, _ in redactions]
     return doc, hidden
+
+
+#: Numbers printed by a preview: never a real case or document number.
+PREVIEW_CASE_NUMBER = "F-0000-00000"
+PREVIEW_DOC_NUMBER = "C00000000"
+
+
+def preview_document(
+    session: Session,
+    version: CableVersion,
+    approved: Sequence[tuple[Span, tuple[str, ...]]],
+    *,
+    release_date: date | None = None,
+) -> ReleasableDocument:
+    """The document a release of ``version`` with the ``approved`` spans would make, with
+    placeholder numbers: built by the same :func:`_build_document` as the release, so that
+    the preview's disposition and stamp are the release's (the portions' contents decide
+    ``DENIED IN FULL`` in both). Not clearance-checked (the caller has done that)."""
+    doc, _hidden = _build_document(
+        session,
+        version,
+        approved,
+        PREVIEW_CASE_NUMBER,
+        PREVIEW_DOC_NUMBER,
+        release_date or date(2000, 1, 1),
+    )
+    return doc
 
 
 def write_artifacts(doc: ReleasableDocument) -> dict[str, bytes]:
@@ -391,6 +422,28 @@ def case_is_visible(session: Session, actor: User, case_number: str) -> bool:
     return found is not None
 
 
+def _status_words(cable: Cable) -> str:
+    return str(CableStatus(cable.status).value).replace("_", " ")
+
+
+def is_ready(session: Session, cable: Cable, version: CableVersion) -> bool:
+    """Whether ``cable`` may be released: ``ready``, or ``new`` with no portion at all and
+    no proposal (a truncated cable: there is nothing to mark reviewed, so it would never
+    become ready by itself; its release is a decision on the text as it stands)."""
+    status = CableStatus(cable.status)
+    if status == CableStatus.READY:
+        return True
+    if status != CableStatus.NEW:
+        return False
+    portions = session.scalar(
+        select(func.count()).select_from(Portion).where(Portion.version_id == version.id)
+    )
+    proposals = session.scalar(
+        select(func.count()).select_from(Redaction).where(Redaction.version_id == version.id)
+    )
+    return not portions and not proposals
+
+
 def plan_release(
     session: Session,
     actor: User,
@@ -422,11 +475,11 @@ def plan_release(
         raise NotPermitted("only a release authority releases cables")
     if lock:
         cable = lock_cable(session, cable)
-    if CableStatus(cable.status) != CableStatus.READY:
-        raise IllegalTransition(
-            f"only a cable that is ready can be released; this one is {cable.status}"
-        )
     version = version_of(session, cable)
+    if not is_ready(session, cable, version):
+        raise IllegalTransition(
+            f"only a cable that is ready can be released; this one is {_status_words(cable)}"
+        )
     # Fail closed: pending proposals, changes and withdrawal requests, and approved ones short
     # of the approvals now required (the setting was raised), all hold the release.
     outstanding = outstanding_redactions(session, version, approvals_required=approvals_required)
@@ -496,10 +549,11 @@ def plan_release(
     )
 
 
-class PlanChanged(DomainError):
-    """What the release would make is no longer what the confirmation page showed."""
+class PlanChanged(IllegalTransition):
+    """What the release would make is no longer what the confirmation page showed (a
+    release in between took the document number, a decision changed the stamp): 409."""
 
-    code = "conflict"
+    code = "plan_changed"
 
 
 def release_cable(
@@ -628,6 +682,17 @@ def release_cable(
             )
         )
     before = CableStatus(cable.status)
+    if before == CableStatus.NEW:
+        # A cable with no portion (is_ready) passes through ready, on record like any other.
+        cable.status = CableStatus.READY
+        audit.record(
+            session,
+            actor,
+            "cable.status",
+            subject=("cable", cable.id),
+            data={"from": before.value, "to": CableStatus.READY.value, "version": version.number},
+        )
+        before = CableStatus.READY
     try:
         states.check_cable_transition(before, CableStatus.RELEASED)
     except states.TransitionError as exc:  # pragma: no cover - READY was checked above
