@@ -97,6 +97,7 @@ def notice_record(
         "stamp": notice.stamp,
         "codes": list(notice.codes),
         "reference_id": reference,
-        "document_date": document_date.isoformat() if document_date else None,
+        # As printed on the notice: every string of the JSON is text the notice shows.
+        "document_date": document_date.strftime("%m/%d/%Y") if document_date else None,
         "pages_withheld": pages,
     }
