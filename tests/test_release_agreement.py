@@ -23,7 +23,7 @@ def decide(session, team, cable, decision: str) -> int:
     the first one's, or none (the same contents the release judges ``DENIED IN FULL`` by).
     Returns the number of contents withheld."""
     version = review.version_of(session, cable)
-    contents = releases._portion_contents(session, version)
+    contents = releases.portion_contents(session, version)
     if contents == [(0, len(version.text))]:
         # No portion (a truncated cable): every region a reviewer can select, trimmed.
         contents = []

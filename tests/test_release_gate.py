@@ -15,7 +15,7 @@ from pikepdf import Array, Dictionary, Name
 from sqlalchemy import func, select
 
 from redactor.models import AuditEntry, Release
-from redactor.release import render, writers
+from redactor.release import building, render, writers
 from redactor.release import service as releases
 from redactor.release.gate import check_artifacts, normalize, pdf_strings
 from redactor.release.render import render_release
@@ -266,7 +266,7 @@ def test_a_gate_finding_blocks_the_release_and_writes_nothing_but_its_audit_entr
 ):
     team = make_team(make_user)
     cable = canary_cable(session, make_cable, team)
-    monkeypatch.setattr(releases, "write_artifacts", leaky_artifacts)
+    monkeypatch.setattr(building, "write_artifacts", leaky_artifacts)
     with pytest.raises(releases.ReleaseBlocked) as caught:
         releases.release_cable(session, team.authority, cable)
     assert {(f.check) for f in caught.value.findings} == {"text"}
@@ -284,7 +284,7 @@ def test_the_release_page_commits_the_gate_refusal_and_answers_409(
 ):
     team = make_team(make_user)
     cable = canary_cable(session, make_cable, team)
-    monkeypatch.setattr(releases, "write_artifacts", leaky_artifacts)
+    monkeypatch.setattr(building, "write_artifacts", leaky_artifacts)
     client = app.test_client()
     login(client, team.authority.username, team.authority_password)
     path = f"/cables/{cable.reference_id}/release"

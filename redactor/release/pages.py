@@ -27,8 +27,8 @@ from redactor.models import (
     Release,
     User,
 )
+from redactor.release.plan import is_ready
 from redactor.release.render import CASE_NUMBER_RE, Disposition
-from redactor.release.service import is_ready
 from redactor.review import service as review
 from redactor.review.policy import Role, can_release
 

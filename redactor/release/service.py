@@ -57,17 +57,14 @@ import hashlib
 import io
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from redactor import audit
-from redactor.cables.access import visible_cables
-from redactor.errors import DomainError, IllegalTransition, InvalidInput, NotFound, NotPermitted
+from redactor.errors import DomainError, IllegalTransition, NotFound, NotPermitted
 from redactor.models import (
     Cable,
     CableStatus,
@@ -81,35 +78,38 @@ from redactor.models import (
 )
 from redactor.redaction.spans import Span
 from redactor.release import diff as diffs
-from redactor.release import notice, render, writers
-from redactor.release.gate import GateFinding, check_artifacts
-from redactor.release.numbering import (
-    check_release_date,
-    lock_numbering,
-    next_case_number,
-    next_doc_number,
+from redactor.release import writers
+
+# Re-exported (``as`` names): callers and tests reach them as ``service.plan_release``...
+from redactor.release.building import ARTIFACT_KINDS as ARTIFACT_KINDS
+from redactor.release.building import build_document as build_document
+from redactor.release.building import file_name as file_name
+from redactor.release.building import (
+    gate,
+    occurrence_findings,
+    printed_reference,
 )
-from redactor.release.occurrences import visible_occurrences
-from redactor.release.render import Disposition, ReleasableDocument, ReleaseNumberError
+from redactor.release.building import portion_contents as portion_contents
+from redactor.release.building import preview_document as preview_document
+from redactor.release.building import visible_forms as visible_forms
+from redactor.release.building import write_artifacts as write_artifacts
+from redactor.release.gate import GateFinding
+from redactor.release.plan import PlanChanged as PlanChanged
+from redactor.release.plan import ReleasePlan as ReleasePlan
+from redactor.release.plan import case_is_visible as case_is_visible
+from redactor.release.plan import is_ready as is_ready
+from redactor.release.plan import plan_release as plan_release
+from redactor.release.render import Disposition, ReleasableDocument
 from redactor.review import states
 from redactor.review.policy import can_release
 from redactor.review.service import (
-    approved_redactions,
     approved_spans,
     flush,
-    lock_cable,
-    outstanding_redactions,
     require_visible,
     valid_approvals,
     version_of,
 )
 
-#: The kinds of file a release has, in package order: (name, media type).
-ARTIFACT_KINDS: tuple[tuple[str, str], ...] = (
-    ("pdf", writers.PDF_MEDIA_TYPE),
-    ("txt", writers.TEXT_MEDIA_TYPE),
-    ("json", writers.JSON_MEDIA_TYPE),
-)
 PACKAGE_FORMAT = "redactor-release-package/1"
 #: The date every member of a release package carries, so that packages are reproducible.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -133,12 +133,6 @@ class ReleaseBlocked(DomainError):
         super().__init__(f"the release gate refused the release: {names}{more}")
 
 
-def file_name(doc_number: str, kind: str) -> str:
-    """The name of a release file: the document number and the kind (``C05771875.pdf``);
-    never anything taken from the cable."""
-    return f"{doc_number}.{kind}"
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -147,157 +141,6 @@ def _iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-# --------------------------------------------------------------------------- building
-
-
-def _portion_contents(session: Session, version: CableVersion) -> list[tuple[int, int]]:
-    """The content of each portion (after its number and marking, as written in the
-    ``Portion`` row): what must all be withheld for ``DENIED IN FULL``."""
-    portions = session.scalars(
-        select(Portion).where(Portion.version_id == version.id).order_by(Portion.index)
-    ).all()
-    chosen = [p for p in portions if p.kind == "portion"] or list(portions)
-    text = version.text
-    if not chosen:
-        # No portion at all (a truncated cable): denied in full only if nothing of the
-        # whole text stays visible.
-        return [(0, len(text))] if text.strip() else []
-    spans = []
-    for portion in chosen:
-        start = portion.start
-        if portion.marking:
-            found = text.find(portion.marking, portion.start, min(portion.end, start + 64))
-            if found >= 0:
-                start = found + len(portion.marking)
-        while start < portion.end and text[start].isspace():
-            start += 1
-        if start < portion.end:
-            spans.append((start, portion.end))
-    return spans
-
-
-def _page_breaks(version: CableVersion) -> list[tuple[int, int]]:
-    """The parser's page-break lines from the stored view (``[start, end]`` pairs or
-    objects with ``start`` and ``end``)."""
-    spans = []
-    for item in (version.parsed or {}).get("page_breaks") or []:
-        if isinstance(item, dict):
-            item = [item.get("start"), item.get("end")]
-        if isinstance(item, list | tuple) and len(item) == 2:
-            start, end = item
-            if type(start) is int and type(end) is int and 0 <= start < end:
-                spans.append((start, end))
-    return spans
-
-
-def build_document(
-    session: Session,
-    cable: Cable,
-    version: CableVersion,
-    *,
-    case_number: str,
-    doc_number: str,
-    release_date: date,
-    approvals_required: int = 1,
-) -> tuple[ReleasableDocument, list[str]]:
-    """The releasable document of ``version`` and the hidden strings (for the gate only).
-
-    Not clearance-checked (the caller has done that).
-    """
-    approved = approved_spans(session, cable, version, approvals_required=approvals_required)
-    return _build_document(session, version, approved, case_number, doc_number, release_date)
-
-
-def _build_document(
-    session: Session,
-    version: CableVersion,
-    approved: Sequence[tuple[Span, tuple[str, ...]]],
-    case_number: str,
-    doc_number: str,
-    release_date: date,
-) -> tuple[ReleasableDocument, list[str]]:
-    """:func:`build_document` from the approved spans already loaded."""
-    redactions = [(span.start, span.end, codes) for span, codes in approved]
-    doc = render.render_release(
-        version.text,
-        redactions,
-        case_number=case_number,
-        doc_number=doc_number,
-        release_date=release_date,
-        page_break_spans=_page_breaks(version),
-        portion_spans=_portion_contents(session, version),
-    )
-    hidden = [version.text[start:end] for start, end, _ in redactions]
-    return doc, hidden
-
-
-#: Numbers printed by a preview: never a real case or document number.
-PREVIEW_CASE_NUMBER = "F-0000-00000"
-PREVIEW_DOC_NUMBER = "C00000000"
-
-
-def preview_document(
-    session: Session,
-    version: CableVersion,
-    approved: Sequence[tuple[Span, tuple[str, ...]]],
-    *,
-    release_date: date | None = None,
-) -> ReleasableDocument:
-    """The document a release of ``version`` with the ``approved`` spans would make, with
-    placeholder numbers: built by the same :func:`_build_document` as the release, so that
-    the preview's disposition and stamp are the release's (the portions' contents decide
-    ``DENIED IN FULL`` in both). Not clearance-checked (the caller has done that)."""
-    doc, _hidden = _build_document(
-        session,
-        version,
-        approved,
-        PREVIEW_CASE_NUMBER,
-        PREVIEW_DOC_NUMBER,
-        release_date or date(2000, 1, 1),
-    )
-    return doc
-
-
-def write_artifacts(doc: ReleasableDocument) -> dict[str, bytes]:
-    """The files of a release, by kind (``pdf``, ``txt``, ``json``)."""
-    return {
-        "pdf": writers.write_pdf(doc),
-        "txt": writers.write_text(doc),
-        "json": writers.write_json(doc.public_record()),
-    }
-
-
-def gate(
-    doc: ReleasableDocument, artifacts: dict[str, bytes], hidden: Sequence[str]
-) -> list[GateFinding]:
-    """Run the release gate on ``artifacts`` (by kind), named as they will be published."""
-    named = {file_name(doc.doc_number, kind): data for kind, data in artifacts.items()}
-    return check_artifacts(named, hidden, visible_forms(doc), page_lines=[doc.page_line])
-
-
-def occurrence_findings(text: str, spans: Sequence[Span]) -> list[GateFinding]:
-    """A finding for each place where ``text`` prints the withheld text of one of the
-    approved ``spans`` elsewhere (:func:`redactor.release.occurrences.visible_occurrences`):
-    the gate refuses rather than release a name withheld in one place and printed in
-    another. Findings give line and column, never the text."""
-    return [
-        GateFinding("cable text", "visible occurrence", occurrence.describe())
-        for occurrence in visible_occurrences(text, spans)
-    ]
-
-
-def visible_forms(doc: ReleasableDocument) -> str:
-    """Every form in which the release shows its text: the text file's (placeholders in
-    brackets), and the printed rows of the PDF (invisible characters spelled out, each box
-    showing its label)."""
-    rows = writers.printed_rows(doc)
-    printed = "\n".join(
-        "".join(s.text if isinstance(s, render.TextSegment) else s.label for s in row)
-        for row in rows
-    )
-    return f"{doc.visible_text}\n{printed}\n"
 
 
 def _user(user: User | None) -> dict[str, Any] | None:
@@ -346,214 +189,7 @@ def _redaction_records(
     return records
 
 
-def _reference_id(doc: ReleasableDocument, cable: Cable) -> str | None:
-    """The cable's reference id if the released text prints it, else None.
-
-    Decided from the released text alone: whether the id also occurs inside a withheld span
-    must not show in the record, which travels with the release.
-    """
-    reference = cable.reference_id
-    return reference if reference and reference in doc.body_text else None
-
-
 # --------------------------------------------------------------------------- services
-
-
-@dataclass(frozen=True)
-class ReleasePlan:
-    """Everything a release of a cable would be, computed by :func:`plan_release`.
-
-    The confirmation page shows it; :func:`release_cable` stores it. ``document`` is the
-    releasable document; ``published`` what is written to the files (the document itself,
-    or for ``DENIED IN FULL`` the withdrawal notice of :mod:`redactor.release.notice`).
-    ``new_case`` tells whether ``case_number`` is a new case. ``hidden`` is for the gate only
-    and must never be shown.
-    """
-
-    cable: Cable
-    version: CableVersion
-    case_number: str
-    new_case: bool
-    doc_number: str
-    release_date: date
-    document: ReleasableDocument
-    published: ReleasableDocument
-    artifacts: dict[str, bytes]
-    pages: int
-    approved: tuple[Redaction, ...]
-    hidden: tuple[str, ...] = field(repr=False)
-
-    @property
-    def disposition(self) -> Disposition:
-        return self.document.disposition
-
-    @property
-    def stamp(self) -> str:
-        return self.document.stamp
-
-    @property
-    def codes(self) -> tuple[str, ...]:
-        return self.document.codes
-
-    @property
-    def excision_count(self) -> int:
-        return len(self.document.excisions)
-
-    @property
-    def denied(self) -> bool:
-        return self.document.disposition is Disposition.DENIED
-
-
-def _pdf_pages(data: bytes) -> int:
-    return len(PdfReader(io.BytesIO(data)).pages)
-
-
-def case_is_visible(session: Session, actor: User, case_number: str) -> bool:
-    """Whether ``case_number`` holds a release of a cable ``actor`` is cleared for.
-
-    A case whose every release lies above the actor's clearance answers False, exactly like
-    a case that does not exist: adding to it would reveal that it exists."""
-    visible = visible_cables(actor).with_only_columns(Cable.id)
-    found = session.scalar(
-        select(Release.id)
-        .where(Release.case_number == case_number, Release.cable_id.in_(visible))
-        .limit(1)
-    )
-    return found is not None
-
-
-def _status_words(cable: Cable) -> str:
-    return str(CableStatus(cable.status).value).replace("_", " ")
-
-
-def is_ready(session: Session, cable: Cable, version: CableVersion) -> bool:
-    """Whether ``cable`` may be released: ``ready``, or ``new`` with no portion at all and
-    no proposal (a truncated cable: there is nothing to mark reviewed, so it would never
-    become ready by itself; its release is a decision on the text as it stands)."""
-    status = CableStatus(cable.status)
-    if status == CableStatus.READY:
-        return True
-    if status != CableStatus.NEW:
-        return False
-    portions = session.scalar(
-        select(func.count()).select_from(Portion).where(Portion.version_id == version.id)
-    )
-    proposals = session.scalar(
-        select(func.count()).select_from(Redaction).where(Redaction.version_id == version.id)
-    )
-    return not portions and not proposals
-
-
-def plan_release(
-    session: Session,
-    actor: User,
-    cable: Cable,
-    *,
-    case_number: str | None = None,
-    existing_case: bool = False,
-    release_date: date | None = None,
-    approvals_required: int = 1,
-    lock: bool = False,
-) -> ReleasePlan:
-    """What releasing the current version of ``cable`` now would make: numbers,
-    disposition, stamp, codes, excisions, pages and the files. The one function behind both
-    the confirmation page and :func:`release_cable`, so the two cannot disagree.
-
-    ``case_number`` None or empty: a new case (the next free number of the release date's
-    year). Given with ``existing_case``: it must be a case already holding a release the
-    actor can see (:func:`case_is_visible`). Given without it (the API and CLI): any
-    well-formed number. ``lock`` takes the row lock of the cable and the numbering lock
-    (the release does; the confirmation only reads).
-
-    Raises ``NotFound`` (cable above ``actor``'s clearance), ``NotPermitted`` (not a
-    release authority), ``IllegalTransition`` (the cable is not ready or a proposal is
-    pending), ``InvalidInput`` (a malformed or unknown case number, a bad date). Writes
-    nothing.
-    """
-    require_visible(actor, cable)
-    if not can_release(actor.roles):
-        raise NotPermitted("only a release authority releases cables")
-    if lock:
-        cable = lock_cable(session, cable)
-    version = version_of(session, cable)
-    if not is_ready(session, cable, version):
-        raise IllegalTransition(
-            f"only a cable that is ready can be released; this one is {_status_words(cable)}"
-        )
-    # Fail closed: pending proposals, changes and withdrawal requests, and approved ones short
-    # of the approvals now required (the setting was raised), all hold the release.
-    outstanding = outstanding_redactions(session, version, approvals_required=approvals_required)
-    if outstanding:
-        raise IllegalTransition(
-            f"{len(outstanding)} proposal(s) on this cable still await a decision"
-            " (pending, or awaiting further approval)"
-        )
-    release_date = check_release_date(release_date, cable)
-
-    if lock:
-        lock_numbering(session)
-    new_case = case_number is None or case_number == ""
-    if new_case:
-        if existing_case:
-            raise InvalidInput("type the number of the existing case (F-YYYY-NNNNN)")
-        case_number = next_case_number(session, release_date.year)
-    else:
-        try:
-            render.check_case_number(case_number)
-        except ReleaseNumberError as exc:
-            raise InvalidInput(str(exc)) from exc
-        if existing_case and not case_is_visible(session, actor, case_number):
-            raise InvalidInput(f"there is no case {case_number} among the releases you can see")
-    doc_number = next_doc_number(session)
-
-    # Loaded once: nothing between here and the records changes the redactions.
-    approved_rows = approved_redactions(
-        session, cable, version, approvals_required=approvals_required
-    )
-    approved_list = [(Span(r.start, r.end), tuple(r.codes)) for r in approved_rows]
-    doc, hidden = _build_document(
-        session, version, approved_list, case_number, doc_number, release_date
-    )
-    if doc.disposition is Disposition.DENIED:
-        # The would-be release is typeset only to count the pages the notice names.
-        pages = _pdf_pages(writers.write_pdf(doc))
-        reference = _reference_id(doc, cable)
-        # The cable's own date comes from the routing header, like its reference.
-        when = cable.created.date() if cable.created is not None and reference else None
-        published = notice.denial_notice(doc, reference=reference, document_date=when, pages=pages)
-        artifacts = {
-            "pdf": writers.write_pdf(published),
-            "txt": writers.write_text(published),
-            "json": writers.write_json(
-                notice.notice_record(published, reference=reference, document_date=when,
-                                     pages=pages)
-            ),
-        }
-    else:
-        published = doc
-        artifacts = write_artifacts(doc)
-        pages = _pdf_pages(artifacts["pdf"])
-    return ReleasePlan(
-        cable=cable,
-        version=version,
-        case_number=case_number,
-        new_case=new_case,
-        doc_number=doc_number,
-        release_date=release_date,
-        document=doc,
-        published=published,
-        artifacts=artifacts,
-        pages=pages,
-        approved=tuple(approved_rows),
-        hidden=tuple(hidden),
-    )
-
-
-class PlanChanged(IllegalTransition):
-    """What the release would make is no longer what the confirmation page showed (a
-    release in between took the document number, a decision changed the stamp): 409."""
-
-    code = "plan_changed"
 
 
 def release_cable(
@@ -640,7 +276,7 @@ def release_cable(
     record = {
         "cable": {
             "id": cable.id,
-            "reference_id": _reference_id(doc, cable),
+            "reference_id": printed_reference(doc, cable),
             "version": version.number,
         },
         "case_number": case_number,

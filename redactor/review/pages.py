@@ -52,8 +52,8 @@ from redactor.models import (
 )
 from redactor.redaction.exemptions import B3_STATUTES, CATALOGUE
 from redactor.redaction.spans import Span, merge_spans
+from redactor.release import building as release_building
 from redactor.release import pages as release_pages
-from redactor.release import service as release_service
 from redactor.review import display, states
 from redactor.review import service as review
 from redactor.review.policy import (
@@ -943,7 +943,7 @@ def load_preview(
     # The release's own builder: the preview's stamp is the release's (DENIED IN FULL
     # included), not a second computation that could disagree with it.
     approved_spans = [(Span(s.start, s.end), tuple(codes)) for s, codes in approved]
-    document = release_service.preview_document(session, version, approved_spans)
+    document = release_building.preview_document(session, version, approved_spans)
     merged = merge_spans(span for span, _ in approved_spans)
     preview = display.Preview(
         document.stamp,

@@ -32,7 +32,9 @@ from redactor.cables import access
 from redactor.errors import NotFound
 from redactor.models import Cable, Portion, Redaction, Release, ReleaseArtifact
 from redactor.redaction import service as redactions
+from redactor.release import building
 from redactor.release import pages as release_pages
+from redactor.release import plan as release_plan
 from redactor.release import service as releases
 from redactor.review import pages
 from redactor.review import service as review
@@ -314,7 +316,7 @@ SERVICES: dict[str, Callable] = {
         s, a, _redaction(s, w), expected_row_version=1),
     "redaction.comment": lambda s, a, w: redactions.comment(s, a, _redaction(s, w), "x"),
     "release.release_cable": lambda s, a, w: releases.release_cable(s, a, _hidden(s)),
-    "release.plan_release": lambda s, a, w: releases.plan_release(s, a, _hidden(s)),
+    "release_plan.plan_release": lambda s, a, w: release_plan.plan_release(s, a, _hidden(s)),
     "release.get_release": lambda s, a, w: releases.get_release(s, a, w.release),
     "release.get_artifact": lambda s, a, w: releases.get_artifact(s, a, w.release, "txt"),
     "pages.load_review": lambda s, a, w: pages.load_review(
@@ -331,13 +333,15 @@ TRUSTED_HELPERS = {
     "review.refresh_cable_status", "review.approved_redactions", "review.approved_spans",
     "release.build_document", "release.diff_cable", "pages.portion_title",
     # The release's readiness and its preview document, of a cable the door has loaded.
-    "release.is_ready", "release.preview_document", "release_pages.readiness",
+    "release_plan.is_ready", "building.preview_document", "building.build_document",
+    "building.portion_contents", "building.document_of", "building.printed_reference",
+    "release_pages.readiness",
     "release_pages.releases_of_cable", "release_pages.reference_of", "release_pages.release_row",
     # Given a redaction or version the caller already loaded through the door; no actor.
     "review.effective_status", "review.open_change", "review.outstanding_redactions",
 }
 _MODULES = {"access": access, "review": review, "release": releases,
-            "release_pages": release_pages,
+            "release_pages": release_pages, "release_plan": release_plan, "building": building,
             "redaction": redactions, "pages": pages}
 _LOADS = {"reference_id", "release_id", "redaction_id", "cable", "redaction", "number",
           "version_number", "version", "release"}
