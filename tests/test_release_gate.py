@@ -15,12 +15,18 @@ from pikepdf import Array, Dictionary, Name
 from sqlalchemy import func, select
 
 from redactor.models import AuditEntry, Release
-from redactor.release import render, writers
+from redactor.release import building, render, writers
 from redactor.release import service as releases
 from redactor.release.gate import check_artifacts, normalize, pdf_strings
 from redactor.release.render import render_release
 from tests.fixtures_accounts import find_csrf_token
-from tests.test_release_support import canary_cable, make_team, text_under_box_pdf
+from tests.test_release_support import (
+    canary_cable,
+    finish_review,
+    make_team,
+    redact,
+    text_under_box_pdf,
+)
 
 SECRET = "Wolfram Kestrel-Hawthorne"
 TEXT = f"1. (C) The minister met {SECRET} on Tuesday.\n2. (U) Nothing further."
@@ -266,7 +272,7 @@ def test_a_gate_finding_blocks_the_release_and_writes_nothing_but_its_audit_entr
 ):
     team = make_team(make_user)
     cable = canary_cable(session, make_cable, team)
-    monkeypatch.setattr(releases, "write_artifacts", leaky_artifacts)
+    monkeypatch.setattr(building, "write_artifacts", leaky_artifacts)
     with pytest.raises(releases.ReleaseBlocked) as caught:
         releases.release_cable(session, team.authority, cable)
     assert {(f.check) for f in caught.value.findings} == {"text"}
@@ -284,7 +290,7 @@ def test_the_release_page_commits_the_gate_refusal_and_answers_409(
 ):
     team = make_team(make_user)
     cable = canary_cable(session, make_cable, team)
-    monkeypatch.setattr(releases, "write_artifacts", leaky_artifacts)
+    monkeypatch.setattr(building, "write_artifacts", leaky_artifacts)
     client = app.test_client()
     login(client, team.authority.username, team.authority_password)
     path = f"/cables/{cable.reference_id}/release"
@@ -323,3 +329,17 @@ def test_the_printed_rows_are_those_of_the_document_asked_about(doc):
         assert writers.printed_rows(document) == render.wrap_lines(document, writers.COLUMNS)
     assert "Friday" in releases.visible_forms(other)
     assert "Friday" not in releases.visible_forms(doc)
+
+
+def test_withholding_the_word_identity_does_not_block_the_release(session, make_user, make_cable):
+    # A CID font's /CIDSystemInfo writes the string "Identity" into every PDF: the format's
+    # vocabulary, not hidden text. The gate used to refuse any release withholding "identity".
+    team = make_team(make_user)
+    cable = make_cable(
+        "09IDENT1", "SECRET",
+        body="1. (C) The identity of the source stays with us.\n\n2. (U) Talks go on.",
+    )
+    redact(session, team, cable, "identity of the source", ("B1", "1.4(C)"))
+    finish_review(session, team, cable)
+    release = releases.release_cable(session, team.authority, cable)
+    assert release.disposition == "RELEASE IN PART B1,1.4(C)"

@@ -275,15 +275,22 @@ def test_a_package_is_deterministic_and_its_manifest_hashes_every_file(
         "C00000001.pdf",
         "C00000001.txt",
         "C00000001.json",
+        "C00000002.pdf",
+        "C00000002.txt",
         "C00000002.json",
         "manifest.json",
-    ]  # the document denied in full is not published: its record and JSON only
+    ]  # the document denied in full is not published: its files are the withdrawal notice
+    assert b"WITHDRAWAL NOTICE" in archive_text(package, "C00000002.txt")
     assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     manifest = json.loads(archive.read("manifest.json"))
     for name in names[:-1]:
         assert manifest["files"][name] == hashlib.sha256(archive.read(name)).hexdigest()
     assert [r["doc_number"] for r in manifest["releases"]] == ["C00000001", "C00000002"]
     assert manifest["audit_head"]["mac"] and actions(session)[-1] == "release.export"
+
+
+def archive_text(package: bytes, name: str) -> bytes:
+    return zipfile.ZipFile(io.BytesIO(package)).read(name)
 
 
 def test_a_package_refuses_a_release_the_actor_may_not_see(session, make_user, team, ready):

@@ -286,6 +286,16 @@ def _byte_texts(data: bytes) -> Iterator[str]:
         yield data.decode("utf-16-be", errors="ignore")
 
 
+#: Whole strings the format itself writes (a CID font's ``/CIDSystemInfo``: registry
+#: ``Adobe``, ordering ``Identity``): vocabulary like the PDF names, and ordinary words of
+#: hidden text ("identity") would otherwise block every release that withholds them.
+FORMAT_STRINGS = frozenset({"Adobe", "Identity", "UCS"})
+
+
+def _content_strings(strings: Iterable[str]) -> Iterator[str]:
+    return (s for s in strings if s not in FORMAT_STRINGS)
+
+
 def pdf_strings(data: bytes) -> Iterator[str]:
     """The text of every literal ``(...)`` and hex ``<...>`` string in ``data`` (the bytes
     of a PDF or of an inflated stream), referenced by an object or not."""
@@ -459,10 +469,13 @@ def _check_pdf(
     if eofs != 1:
         scanner.problem(name, "pdf structure", f"{eofs} end-of-file markers (one revision: 1)")
     syntax, bodies = split_streams(data)
-    scanner.check(name, "pdf raw bytes", pdf_strings(syntax), binary=True)
+    scanner.check(name, "pdf raw bytes", _content_strings(pdf_strings(syntax)), binary=True)
     streams = [s for s in bodies if not _is_cmap(s) and not _is_binary(s)]
     scanner.check(
-        name, "pdf streams", (t for stream in streams for t in pdf_strings(stream)), binary=True
+        name,
+        "pdf streams",
+        _content_strings(t for stream in streams for t in pdf_strings(stream)),
+        binary=True,
     )
     scanner.check(
         name,
@@ -517,6 +530,8 @@ def _check_pdf(
     for key, item in _walk(reader.trailer):
         if key in FORBIDDEN_KEYS:
             forbidden.add(key)
+        if isinstance(item, TextStringObject) and str(item) in FORMAT_STRINGS:
+            continue
         if isinstance(item, TextStringObject):
             (byte_strings if key in _FORMAT_KEYS else strings).append(str(item))
         elif isinstance(item, ByteStringObject):

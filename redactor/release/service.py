@@ -4,8 +4,8 @@ SQLAlchemy only, no Flask; the acting user is an argument; services flush and ne
 Order of checks, as elsewhere: clearance (``NotFound``), policy (``NotPermitted``),
 transition (``IllegalTransition``), input (``InvalidInput``).
 
-How a release is made (:func:`release_cable`)
-----------------------------------------------
+How a release is made (:func:`release_cable`, planned by :func:`plan_release`)
+----------------------------------------------------------------------------------
 1. The cable's row is locked; it must be ``ready`` with no proposal pending.
 2. The release date (default today) must lie between the cable's own date (or 1900) and
    tomorrow (:func:`check_release_date`). Numbers: the case number given (checked) or a new
@@ -40,8 +40,15 @@ A package's manifest carries the records without staff names unless
 A later release of the same cable (after its review reopens) is a new row; the earlier one
 stays unchanged (triggers refuse UPDATE and DELETE on both tables).
 
-``DENIED IN FULL`` releases are recorded and their files kept (for those cleared to see
-them), but a release package leaves their PDF and text out: such a document is not published.
+``DENIED IN FULL``: the document is not published. Its files are a withdrawal notice
+(:mod:`redactor.release.notice`: reference, date, pages, codes, case) that holds no text of
+the cable; the record is kept like any other (``"published": "notice"``). A package carries
+the notice; of a denial made before notices existed (its files held the document) it
+carries the record only.
+
+The confirmation page and the release both call :func:`plan_release`: what the page shows
+(numbers, stamp, codes, excisions, pages) is what the release stores, and the release
+refuses (:class:`PlanChanged`) when the numbers or stamp confirmed are no longer those.
 """
 
 from __future__ import annotations
@@ -57,7 +64,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from redactor import audit
-from redactor.errors import DomainError, IllegalTransition, InvalidInput, NotFound, NotPermitted
+from redactor.errors import DomainError, IllegalTransition, NotFound, NotPermitted
 from redactor.models import (
     Cable,
     CableStatus,
@@ -71,35 +78,38 @@ from redactor.models import (
 )
 from redactor.redaction.spans import Span
 from redactor.release import diff as diffs
-from redactor.release import render, writers
-from redactor.release.gate import GateFinding, check_artifacts
-from redactor.release.numbering import (
-    check_release_date,
-    lock_numbering,
-    next_case_number,
-    next_doc_number,
+from redactor.release import writers
+
+# Re-exported (``as`` names): callers and tests reach them as ``service.plan_release``...
+from redactor.release.building import ARTIFACT_KINDS as ARTIFACT_KINDS
+from redactor.release.building import build_document as build_document
+from redactor.release.building import file_name as file_name
+from redactor.release.building import (
+    gate,
+    occurrence_findings,
+    printed_reference,
 )
-from redactor.release.occurrences import visible_occurrences
-from redactor.release.render import Disposition, ReleasableDocument, ReleaseNumberError
+from redactor.release.building import portion_contents as portion_contents
+from redactor.release.building import preview_document as preview_document
+from redactor.release.building import visible_forms as visible_forms
+from redactor.release.building import write_artifacts as write_artifacts
+from redactor.release.gate import GateFinding
+from redactor.release.plan import PlanChanged as PlanChanged
+from redactor.release.plan import ReleasePlan as ReleasePlan
+from redactor.release.plan import case_is_visible as case_is_visible
+from redactor.release.plan import is_ready as is_ready
+from redactor.release.plan import plan_release as plan_release
+from redactor.release.render import Disposition, ReleasableDocument
 from redactor.review import states
 from redactor.review.policy import can_release
 from redactor.review.service import (
-    approved_redactions,
     approved_spans,
     flush,
-    lock_cable,
-    outstanding_redactions,
     require_visible,
     valid_approvals,
     version_of,
 )
 
-#: The kinds of file a release has, in package order: (name, media type).
-ARTIFACT_KINDS: tuple[tuple[str, str], ...] = (
-    ("pdf", writers.PDF_MEDIA_TYPE),
-    ("txt", writers.TEXT_MEDIA_TYPE),
-    ("json", writers.JSON_MEDIA_TYPE),
-)
 PACKAGE_FORMAT = "redactor-release-package/1"
 #: The date every member of a release package carries, so that packages are reproducible.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -123,12 +133,6 @@ class ReleaseBlocked(DomainError):
         super().__init__(f"the release gate refused the release: {names}{more}")
 
 
-def file_name(doc_number: str, kind: str) -> str:
-    """The name of a release file: the document number and the kind (``C05771875.pdf``);
-    never anything taken from the cable."""
-    return f"{doc_number}.{kind}"
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -137,126 +141,6 @@ def _iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-# --------------------------------------------------------------------------- building
-
-
-def _portion_contents(session: Session, version: CableVersion) -> list[tuple[int, int]]:
-    """The content of each portion (after its number and marking, as written in the
-    ``Portion`` row): what must all be withheld for ``DENIED IN FULL``."""
-    portions = session.scalars(
-        select(Portion).where(Portion.version_id == version.id).order_by(Portion.index)
-    ).all()
-    chosen = [p for p in portions if p.kind == "portion"] or list(portions)
-    text = version.text
-    spans = []
-    for portion in chosen:
-        start = portion.start
-        if portion.marking:
-            found = text.find(portion.marking, portion.start, min(portion.end, start + 64))
-            if found >= 0:
-                start = found + len(portion.marking)
-        while start < portion.end and text[start].isspace():
-            start += 1
-        if start < portion.end:
-            spans.append((start, portion.end))
-    return spans
-
-
-def _page_breaks(version: CableVersion) -> list[tuple[int, int]]:
-    """The parser's page-break lines from the stored view (``[start, end]`` pairs or
-    objects with ``start`` and ``end``)."""
-    spans = []
-    for item in (version.parsed or {}).get("page_breaks") or []:
-        if isinstance(item, dict):
-            item = [item.get("start"), item.get("end")]
-        if isinstance(item, list | tuple) and len(item) == 2:
-            start, end = item
-            if type(start) is int and type(end) is int and 0 <= start < end:
-                spans.append((start, end))
-    return spans
-
-
-def build_document(
-    session: Session,
-    cable: Cable,
-    version: CableVersion,
-    *,
-    case_number: str,
-    doc_number: str,
-    release_date: date,
-    approvals_required: int = 1,
-) -> tuple[ReleasableDocument, list[str]]:
-    """The releasable document of ``version`` and the hidden strings (for the gate only).
-
-    Not clearance-checked (the caller has done that).
-    """
-    approved = approved_spans(session, cable, version, approvals_required=approvals_required)
-    return _build_document(session, version, approved, case_number, doc_number, release_date)
-
-
-def _build_document(
-    session: Session,
-    version: CableVersion,
-    approved: Sequence[tuple[Span, tuple[str, ...]]],
-    case_number: str,
-    doc_number: str,
-    release_date: date,
-) -> tuple[ReleasableDocument, list[str]]:
-    """:func:`build_document` from the approved spans already loaded."""
-    redactions = [(span.start, span.end, codes) for span, codes in approved]
-    doc = render.render_release(
-        version.text,
-        redactions,
-        case_number=case_number,
-        doc_number=doc_number,
-        release_date=release_date,
-        page_break_spans=_page_breaks(version),
-        portion_spans=_portion_contents(session, version),
-    )
-    hidden = [version.text[start:end] for start, end, _ in redactions]
-    return doc, hidden
-
-
-def write_artifacts(doc: ReleasableDocument) -> dict[str, bytes]:
-    """The files of a release, by kind (``pdf``, ``txt``, ``json``)."""
-    return {
-        "pdf": writers.write_pdf(doc),
-        "txt": writers.write_text(doc),
-        "json": writers.write_json(doc.public_record()),
-    }
-
-
-def gate(
-    doc: ReleasableDocument, artifacts: dict[str, bytes], hidden: Sequence[str]
-) -> list[GateFinding]:
-    """Run the release gate on ``artifacts`` (by kind), named as they will be published."""
-    named = {file_name(doc.doc_number, kind): data for kind, data in artifacts.items()}
-    return check_artifacts(named, hidden, visible_forms(doc), page_lines=[doc.page_line])
-
-
-def occurrence_findings(text: str, spans: Sequence[Span]) -> list[GateFinding]:
-    """A finding for each place where ``text`` prints the withheld text of one of the
-    approved ``spans`` elsewhere (:func:`redactor.release.occurrences.visible_occurrences`):
-    the gate refuses rather than release a name withheld in one place and printed in
-    another. Findings give line and column, never the text."""
-    return [
-        GateFinding("cable text", "visible occurrence", occurrence.describe())
-        for occurrence in visible_occurrences(text, spans)
-    ]
-
-
-def visible_forms(doc: ReleasableDocument) -> str:
-    """Every form in which the release shows its text: the text file's (placeholders in
-    brackets), and the printed rows of the PDF (invisible characters spelled out, each box
-    showing its label)."""
-    rows = writers.printed_rows(doc)
-    printed = "\n".join(
-        "".join(s.text if isinstance(s, render.TextSegment) else s.label for s in row)
-        for row in rows
-    )
-    return f"{doc.visible_text}\n{printed}\n"
 
 
 def _user(user: User | None) -> dict[str, Any] | None:
@@ -305,16 +189,6 @@ def _redaction_records(
     return records
 
 
-def _reference_id(doc: ReleasableDocument, cable: Cable) -> str | None:
-    """The cable's reference id if the released text prints it, else None.
-
-    Decided from the released text alone: whether the id also occurs inside a withheld span
-    must not show in the record, which travels with the release.
-    """
-    reference = cable.reference_id
-    return reference if reference and reference in doc.body_text else None
-
-
 # --------------------------------------------------------------------------- services
 
 
@@ -324,58 +198,55 @@ def release_cable(
     cable: Cable,
     *,
     case_number: str | None = None,
+    existing_case: bool = False,
     release_date: date | None = None,
     approvals_required: int = 1,
+    expected: dict[str, str] | None = None,
 ) -> Release:
-    """Release the current version of ``cable`` with its approved redactions.
+    """Release the current version of ``cable`` with its approved redactions, as
+    :func:`plan_release` plans it.
 
-    Returns the new :class:`Release`. Raises ``NotFound`` (cable above ``actor``'s
-    clearance), ``NotPermitted`` (not a release authority), ``IllegalTransition`` (the cable
-    is not ready or a proposal is pending), ``InvalidInput`` (a malformed case number or
-    date), :class:`ReleaseBlocked` (the gate found hidden text: the ``release.gate_failed``
+    ``expected`` (from the confirmation page: ``doc_number``, ``case_number``, ``stamp``,
+    ``version``) must match the plan, else :class:`PlanChanged` (a 409) and nothing is
+    written: what is released is exactly what was confirmed.
+
+    Returns the new :class:`Release`. Raises what :func:`plan_release` raises, and
+    :class:`ReleaseBlocked` (the gate found hidden text: the ``release.gate_failed``
     entry is in the session, to be committed by the caller). Audits ``release.create`` and
     ``cable.status``; flushes, never commits.
     """
-    require_visible(actor, cable)
-    if not can_release(actor.roles):
-        raise NotPermitted("only a release authority releases cables")
-    cable = lock_cable(session, cable)
-    if CableStatus(cable.status) != CableStatus.READY:
-        raise IllegalTransition(
-            f"only a cable that is ready can be released; this one is {cable.status}"
-        )
-    version = version_of(session, cable)
-    # Fail closed: pending proposals, changes and withdrawal requests, and approved ones short
-    # of the approvals now required (the setting was raised), all hold the release.
-    outstanding = outstanding_redactions(session, version, approvals_required=approvals_required)
-    if outstanding:
-        raise IllegalTransition(
-            f"{len(outstanding)} proposal(s) on this cable still await a decision"
-            " (pending, or awaiting further approval)"
-        )
-    release_date = check_release_date(release_date, cable)
-
-    lock_numbering(session)
-    if case_number is None or case_number == "":
-        case_number = next_case_number(session, release_date.year)
-    else:
-        try:
-            render.check_case_number(case_number)
-        except ReleaseNumberError as exc:
-            raise InvalidInput(str(exc)) from exc
-    doc_number = next_doc_number(session)
-
-    # Loaded once: nothing between here and the records below changes the redactions.
-    approved_rows = approved_redactions(
-        session, cable, version, approvals_required=approvals_required
+    plan = plan_release(
+        session,
+        actor,
+        cable,
+        case_number=case_number,
+        existing_case=existing_case,
+        release_date=release_date,
+        approvals_required=approvals_required,
+        lock=True,
     )
-    approved_list = [(Span(r.start, r.end), tuple(r.codes)) for r in approved_rows]
-    doc, hidden = _build_document(
-        session, version, approved_list, case_number, doc_number, release_date
-    )
-    artifacts = write_artifacts(doc)
-    findings = gate(doc, artifacts, hidden)
-    findings += occurrence_findings(version.text, [span for span, _ in approved_list])
+    if expected is not None:
+        actual = {
+            "doc_number": plan.doc_number,
+            "case_number": plan.case_number,
+            "stamp": plan.stamp,
+            "version": str(plan.version.number),
+        }
+        changed = [key for key, value in actual.items() if expected.get(key) != value]
+        if changed:
+            raise PlanChanged(
+                "the release would now differ from the confirmation you saw ("
+                + ", ".join(k.replace("_", " ") for k in changed)
+                + "): look at the confirmation again"
+            )
+    cable, version, doc = plan.cable, plan.version, plan.document
+    case_number, doc_number, release_date = plan.case_number, plan.doc_number, plan.release_date
+    approved_rows = list(plan.approved)
+    artifacts = plan.artifacts
+    findings = gate(plan.published, artifacts, plan.hidden)
+    if not plan.denied:
+        # A denial publishes no cable text, so no withheld text can show elsewhere in it.
+        findings += occurrence_findings(version.text, [Span(r.start, r.end) for r in approved_rows])
     if findings:
         audit.record(
             session,
@@ -405,7 +276,7 @@ def release_cable(
     record = {
         "cable": {
             "id": cable.id,
-            "reference_id": _reference_id(doc, cable),
+            "reference_id": printed_reference(doc, cable),
             "version": version.number,
         },
         "case_number": case_number,
@@ -414,6 +285,8 @@ def release_cable(
         "disposition": doc.disposition.value,
         "stamp": doc.stamp,
         "codes": list(doc.codes),
+        "pages": plan.pages,
+        "published": "notice" if plan.denied else "document",
         "released_by": _user(actor),
         "released_at": _iso(released_at),
         "redactions": _redaction_records(session, approved_rows, doc),
@@ -445,6 +318,17 @@ def release_cable(
             )
         )
     before = CableStatus(cable.status)
+    if before == CableStatus.NEW:
+        # A cable with no portion (is_ready) passes through ready, on record like any other.
+        cable.status = CableStatus.READY
+        audit.record(
+            session,
+            actor,
+            "cable.status",
+            subject=("cable", cable.id),
+            data={"from": before.value, "to": CableStatus.READY.value, "version": version.number},
+        )
+        before = CableStatus.READY
     try:
         states.check_cable_transition(before, CableStatus.RELEASED)
     except states.TransitionError as exc:  # pragma: no cover - READY was checked above
@@ -631,7 +515,9 @@ def export_package(
                 raise RuntimeError(
                     f"file {artifact.name} of release {release.id} does not match its record"
                 )
-            if denied and artifact.name != "json":
+            # A denial's files are its withdrawal notice; those of a denial made before
+            # notices existed hold the document, which is not published.
+            if denied and release.record.get("published") != "notice" and artifact.name != "json":
                 continue
             name = file_name(release.doc_number, artifact.name)
             members.append((name, artifact.data, artifact.name != "pdf"))

@@ -52,7 +52,9 @@ from redactor.models import (
     User,
 )
 from redactor.redaction.exemptions import B3_STATUTES, CATALOGUE
-from redactor.redaction.spans import Span
+from redactor.redaction.spans import Span, merge_spans
+from redactor.release import building as release_building
+from redactor.release import pages as release_pages
 from redactor.review import display, states
 from redactor.review import service as review
 from redactor.review.policy import (
@@ -331,6 +333,8 @@ def dashboard_model(
         "released": [
             {"row": _row(c), "when": _when(at), "doc_number": doc} for c, at, doc in released
         ],
+        "ready_to_release": release_pages.ready_queue(session, actor),
+        "recent_releases": release_pages.recent_releases(session, actor),
     }
 
 
@@ -883,6 +887,11 @@ def load_review(
         "header_warnings": version.warnings.get(None, ()),
         "reviewed_count": sum(1 for p in portion_views if p.reviewed_by),
         "unclassified_left": unclassified_left,
+        # The release part of the page: the button (or why not) and the files released.
+        "release_state": release_pages.readiness(
+            session, actor, cable, approvals_required=approvals_required
+        ),
+        "cable_releases": release_pages.releases_of_cable(session, cable),
         "may_propose": can_propose(roles),
         "may_mark": can_mark_reviewed(roles),
         "pending_count": sum(
@@ -924,11 +933,18 @@ def load_preview(
         select(Portion).where(Portion.version_id == version.id).order_by(Portion.index)
     ).all()
     page_breaks = [p for p in (_pair(b) for b in parsed.get("page_breaks") or []) if p]
-    preview = display.build_preview(
-        text,
-        [(Span(s.start, s.end), codes) for s, codes in approved],
-        page_breaks=page_breaks,
-        portion_spans=[(p.start, p.end) for p in portions if p.kind == "portion"],
+    # The release's own builder: the preview's stamp is the release's (DENIED IN FULL
+    # included), not a second computation that could disagree with it.
+    approved_spans = [(Span(s.start, s.end), tuple(codes)) for s, codes in approved]
+    document = release_building.preview_document(session, version, approved_spans)
+    merged = merge_spans(span for span, _ in approved_spans)
+    preview = display.Preview(
+        document.stamp,
+        document.placeholder_width,
+        tuple(
+            (span, excision.codes)
+            for span, excision in zip(merged, document.excisions, strict=True)
+        ),
     )
     drops = display.dropped_lines(text, page_breaks)
 
@@ -951,6 +967,10 @@ def load_preview(
     return {
         "cable": _row(cable),
         "version": version.number,
+        "release_state": release_pages.readiness(
+            session, actor, cable, approvals_required=approvals_required
+        ),
+        "cable_releases": release_pages.releases_of_cable(session, cable),
         "stamp": preview.stamp,
         "approved_count": len(approved),
         "pending_count": len(pending),

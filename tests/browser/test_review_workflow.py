@@ -176,14 +176,20 @@ def test_a_cable_goes_from_mouse_selection_to_released_pdf(
     # -- the release authority releases with a case number and downloads the PDF
     release = authority.sign_in()
     page = release.page
-    page.goto(f"{base}/cables/{REF}/release")
+    page.click("nav.site-nav a:text-is('Dashboard')")
+    with page.expect_navigation():
+        page.locator("section[aria-labelledby=q-ready] tr", has_text=REF) \
+            .locator("a.button").click()
     page.fill("#case_number", CASE)
     with page.expect_navigation():
-        page.click("form.stacked-form button[type=submit]")
+        page.click("#update-plan")
+    expect(page.locator("#plan-case")).to_contain_text(CASE)
+    with page.expect_navigation():
+        page.click("#confirm-release")
     expect(page.locator(".flash")).to_contain_text(f"Case No. {CASE}")
     page.screenshot(path=str(artifacts / "workflow-released.png"))
     with page.expect_download() as download:
-        page.click("a:text-is('PDF')")
+        page.click("dd .release-files a:text-is('PDF')")
     pdf = download.value
     assert pdf.suggested_filename.endswith(".pdf")
     data = Path(pdf.path()).read_bytes()

@@ -34,6 +34,9 @@ from redactor.models import Cable, Portion, Redaction, Release, ReleaseArtifact
 from redactor.redaction import common as redaction_common
 from redactor.redaction import decisions as redaction_decisions
 from redactor.redaction import service as redactions
+from redactor.release import building
+from redactor.release import pages as release_pages
+from redactor.release import plan as release_plan
 from redactor.release import service as releases
 from redactor.review import carryover, history, pages
 from redactor.review import service as review
@@ -92,6 +95,7 @@ DOORS: dict[str, tuple[Door, ...]] = {
     "review.edit": _doors(Door("POST", "/redactions/{redaction}/edit", "form")),
     "review.reject": _doors(Door("POST", "/redactions/{redaction}/reject", "form")),
     "review.withdraw": _doors(Door("POST", "/redactions/{redaction}/withdraw", "form")),
+    "releases.show": _doors(Door("GET", "/releases/{release}")),
     "releases.download": _doors(
         *(Door("GET", f"/releases/{{release}}.{kind}") for kind in ("pdf", "txt", "json"))
     ),
@@ -160,6 +164,9 @@ NOT_DOORS: dict[str, str] = {
     "admin.set_clearance": "accounts",
     "admin.reset_password": "accounts",
     "admin.set_roles": "accounts",
+    "releases.index": "a list behind visible_cables (test_release_pages)",
+    "releases.package": "ids in the form; one above the clearance answers like an unknown"
+    " one (test_release_pages)",
     "static": "files of the application",
 }
 _ID_ARGUMENTS = ("reference_id", "redaction_id", "release_id")
@@ -326,6 +333,7 @@ SERVICES: dict[str, Callable] = {
         s, a, _redaction(s, w), expected_row_version=1),
     "redaction.comment": lambda s, a, w: redactions.comment(s, a, _redaction(s, w), "x"),
     "release.release_cable": lambda s, a, w: releases.release_cable(s, a, _hidden(s)),
+    "release_plan.plan_release": lambda s, a, w: release_plan.plan_release(s, a, _hidden(s)),
     "release.get_release": lambda s, a, w: releases.get_release(s, a, w.release),
     "release.get_artifact": lambda s, a, w: releases.get_artifact(s, a, w.release, "txt"),
     "pages.load_review": lambda s, a, w: pages.load_review(
@@ -352,15 +360,21 @@ TRUSTED_HELPERS = {
     "redaction.cable_of", "redaction.lock_redaction", "redaction.check_version",
     "redaction.snapshot", "redaction.touch", "redaction.prepare", "redaction.lock",
     "redaction.place_span",
+    # The release's readiness and its preview document, of a cable the door has loaded.
+    "release_plan.is_ready", "building.preview_document", "building.build_document",
+    "building.portion_contents", "building.document_of", "building.printed_reference",
+    "release_pages.readiness",
+    "release_pages.releases_of_cable", "release_pages.reference_of", "release_pages.release_row",
     # Given a redaction or version the caller already loaded through the door; no actor.
     "review.effective_status", "review.open_change", "review.outstanding_redactions",
     "review.left_behind",
 }
 # (short name, module): the redaction services live in three modules under one name.
 _MODULES = [("access", access), ("review", review), ("release", releases),
-            ("redaction", redactions), ("redaction", redaction_decisions),
-            ("redaction", redaction_common), ("pages", pages), ("history", history),
-            ("carryover", carryover)]
+            ("release_pages", release_pages), ("release_plan", release_plan),
+            ("building", building), ("redaction", redactions),
+            ("redaction", redaction_decisions), ("redaction", redaction_common),
+            ("pages", pages), ("history", history), ("carryover", carryover)]
 _LOADS = {"reference_id", "release_id", "redaction_id", "cable", "redaction", "number",
           "version_number", "version", "release"}
 
