@@ -251,7 +251,7 @@
       case "k": move(-1); break;
       case "r":
         if (!lastSelection) {
-          setStatus("Select some text in a portion or header field first.", false);
+          setStatus("Select some text in a portion, a header field or a line first.", false);
           if (!openPropose(false)) return;
         } else if (!openPropose(true)) {
           return;
