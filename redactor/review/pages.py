@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from redactor.cables import declassify, held
 from redactor.cables.access import may_see_version, record_view, visible_cables
 from redactor.cables.search import SORTS, SearchPage, search_cables, visible_origins
 from redactor.errors import NotFound
@@ -330,6 +331,9 @@ def dashboard_model(
         "released": [
             {"row": _row(c), "when": _when(at), "doc_number": doc} for c, at, doc in released
         ],
+        # Declassification requests to decide, and held imports (None: not for this user).
+        "declassifications": declassify.approver_queue(session, actor),
+        "held_count": held.count_held(session, actor) if held.may_decide_held(actor) else None,
     }
 
 
@@ -906,6 +910,7 @@ def load_review(
         "code_groups": CODE_GROUPS,
         "b3_statutes": B3_TAGS,
         "text_length": len(version.text),
+        "declassification": declassify.cable_panel(session, actor, cable),
     }
 
 
