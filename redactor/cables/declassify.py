@@ -325,7 +325,9 @@ class CablePanel:
 
 def cable_panel(session: Session, actor: User, cable: Cable) -> CablePanel:
     """The cable page's part for ``cable`` (loaded for ``actor``, who is cleared for it and
-    its current version): the pending request, and whether ``actor`` may make one."""
+    its current version): the pending request, and whether ``actor`` may make one.
+    ``NotFound`` if ``actor`` is not cleared for the cable after all."""
+    _require_cleared(actor, cable.level, f"no cable {cable.reference_id}")
     pending = pending_on(session, cable)
     view = None
     if pending is not None and can_view(actor.clearance, pending.from_level):
