@@ -314,3 +314,29 @@ def test_audit_entries_written_before_the_fall_stay_at_the_old_level(
     high, _ = as_user("high-auditor")
     log = high.get("/audit/").get_data(as_text=True)
     assert "redaction.propose" in log and "cable.declassify_request" in log
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_the_command_line_keeps_the_same_rules(app_config, session, cable, people):
+    from click.testing import CliRunner
+
+    from redactor.web.cli_declassify import declassify_group
+
+    def run(*args: str):
+        return CliRunner().invoke(declassify_group, list(args),
+                                  obj={"config": dict(app_config)})
+
+    session.rollback()
+    assert run("request", DECL, "--to", "UNCLASSIFIED", "--reason", "x", "--user", "low"
+               ).exit_code != 0  # not cleared: not found
+    made = run("request", DECL, "--to", "UNCLASSIFIED", "--reason", "public", "--user", "both")
+    assert made.exit_code == 0, made.output
+    request_id = made.output.split()[1].rstrip(":")
+    assert run("approve", request_id, "--user", "both").exit_code != 0  # its proposer
+    listed = run("list", "--user", "appr")
+    assert DECL in listed.output
+    done = run("approve", request_id, "--user", "appr")
+    assert done.exit_code == 0 and "approved" in done.output
+    assert _state(session)[:2] == (Level.UNCLASSIFIED, "UNCLASSIFIED")
