@@ -61,6 +61,9 @@ SAMPLES: dict[tuple[str, str], Callable[[World], list[tuple[str, str | None]]]] 
     ("int", "index"): lambda world: [("0", None)],
     ("int", "redaction_id"): lambda world: [(str(UNKNOWN_ID), None)],
     ("int", "token_id"): lambda world: [(str(UNKNOWN_ID), None)],
+    # Held imports and declassification requests of hidden cables: tests/security/.
+    ("int", "held_id"): lambda world: [(str(UNKNOWN_ID), None)],
+    ("int", "request_id"): lambda world: [(str(UNKNOWN_ID), None)],
     ("any", "name"): lambda world: [("pdf", None), ("txt", None), ("json", None)],
 }
 

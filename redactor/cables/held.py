@@ -28,7 +28,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from redactor import audit
-from redactor.cables.access import get_visible_cable, get_visible_version
+from redactor.cables.access import get_visible_cable, get_visible_version, record_view
 from redactor.cables.service import ImportStatus, import_cable
 from redactor.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted, StaleVersion
 from redactor.models import Cable, CableVersion, HeldImport, HeldStatus, User, utcnow
@@ -143,7 +143,10 @@ class HeldView:
 
 def held_view(session: Session, actor: User, held_id: int) -> HeldView:
     """The held file ``held_id`` (see :func:`get_held`) and a word-level diff of the cable's
-    current version (which ``actor`` is cleared for: the file's cable is) against it."""
+    current version (which ``actor`` is cleared for: the file's cable is) against it.
+
+    The cable's text is shown, so its viewing is put on record (``cable.view``) as the
+    cable page's is; the caller commits."""
     held = get_held(session, actor, held_id)
     names = _names(session, {held.held_by_id} if held.held_by_id else set())
     try:
@@ -151,6 +154,8 @@ def held_view(session: Session, actor: User, held_id: int) -> HeldView:
         version: CableVersion | None = get_visible_version(session, actor, cable)
     except NotFound:
         version = None  # no cable now: the file would be a new one
+    else:
+        record_view(session, actor, cable, version.number)
     old = version.text if version is not None else ""
     return HeldView(
         row=_row(held, names),

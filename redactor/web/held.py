@@ -48,8 +48,11 @@ def list_held() -> Any:
 @held_bp.get("/held-imports/<int:held_id>")
 @role_required(Role.ADMIN, Role.REVIEWER)
 def show_held(held_id: int) -> Any:
-    """One held file against the cable's current version, with apply and discard."""
-    view = held_service.held_view(db_session(), _actor(), held_id)
+    """One held file against the cable's current version, with apply and discard (the
+    viewing of a classified cable's text is audited, ``cable.view``)."""
+    session = db_session()
+    view = held_service.held_view(session, _actor(), held_id)
+    session.commit()  # the viewing of the cable's text is on record
     return render_template("held/show.html", view=view)
 
 

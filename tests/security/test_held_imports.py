@@ -184,6 +184,9 @@ def test_a_cleared_person_sees_the_diff_and_applies_the_file_as_themselves(
         select(AuditEntry).where(AuditEntry.action == "held_import.apply")
     ).one()
     assert entry.actor_id == world["top"][0].id and '"new_version"' in entry.payload
+    # Seeing the cable's text in the diff was put on record, as on the cable page.
+    viewer = session.scalar(select(AuditEntry.actor_id).where(AuditEntry.action == "cable.view"))
+    assert viewer == world["top"][0].id
     session.rollback()
     # Gone from the list once decided.
     listing = top.get("/held-imports").get_data(as_text=True)
