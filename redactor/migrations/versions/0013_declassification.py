@@ -107,6 +107,7 @@ def downgrade() -> None:
     op.drop_table("declassification_requests")
     with op.batch_alter_table("held_imports", schema=None) as batch_op:
         batch_op.drop_index("ix_held_imports_status")
+        batch_op.drop_constraint("held_status", type_="check")
         batch_op.drop_constraint("fk_held_imports_decided_by_id_users", type_="foreignkey")
         for column in (
             "row_version",
