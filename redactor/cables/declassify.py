@@ -108,6 +108,9 @@ def request_declassification(
         raise NotPermitted("only a reviewer may ask for a declassification")
     level = _level(to_level, cable.level)
     text = _reason(reason, "the cable should be declassified")
+    # The cable locked (PostgreSQL) before looking for a pending request: two reviewers
+    # asking at once make one request, and the second is told one is pending.
+    session.execute(select(Cable.id).where(Cable.id == cable.id).with_for_update())
     if pending_on(session, cable) is not None:
         raise IllegalTransition("a declassification of this cable is already pending")
     request = DeclassificationRequest(
@@ -136,14 +139,23 @@ def request_declassification(
     return request
 
 
-def get_request(session: Session, actor: User, request_id: int) -> DeclassificationRequest:
+def get_request(
+    session: Session, actor: User, request_id: int, *, lock: bool = False
+) -> DeclassificationRequest:
     """The request ``request_id``; ``NotFound`` when there is none or ``actor`` is not
-    active and cleared for both its old level and its cable's level now (the same answer)."""
-    found = session.execute(
+    active and cleared for both its old level and its cable's level now (the same answer).
+    ``lock``: read it afresh and lock it until commit (PostgreSQL), so that two decisions at
+    once are serialized and the second finds it decided."""
+    query = (
         select(DeclassificationRequest, Cable.level)
         .join(Cable, Cable.id == DeclassificationRequest.cable_id)
         .where(DeclassificationRequest.id == request_id)
-    ).one_or_none()
+    )
+    if lock:
+        query = query.with_for_update(of=DeclassificationRequest).execution_options(
+            populate_existing=True
+        )
+    found = session.execute(query).one_or_none()
     what = f"no declassification request {request_id}"
     if found is None:
         raise NotFound(what)
@@ -172,7 +184,7 @@ def decide(
     ``cable.declassify_reject``. Flushes, never commits. Messages name no cable: a refusal
     goes on record about the route.
     """
-    request = get_request(session, actor, request_id)
+    request = get_request(session, actor, request_id, lock=True)
     if Role.APPROVER not in actor.roles:
         raise NotPermitted("only an approver may decide on a declassification")
     if request.proposer_id == actor.id:

@@ -117,13 +117,18 @@ def list_held(session: Session, actor: User) -> list[HeldRow]:
     return [_row(h, names) for h in rows]
 
 
-def get_held(session: Session, actor: User, held_id: int) -> HeldImport:
+def get_held(session: Session, actor: User, held_id: int, *, lock: bool = False) -> HeldImport:
     """The held file ``held_id`` if ``actor`` may decide on it; ``NotPermitted`` without the
     role (whatever the id), ``NotFound`` when there is no such file, it is already decided,
-    or it is above ``actor``'s clearance (the same answer)."""
+    or it is above ``actor``'s clearance (the same answer). ``lock``: read it afresh and
+    lock it until commit (PostgreSQL), so that two people deciding at once are serialized
+    and the second finds it decided."""
     if not may_decide_held(actor):
         raise NotPermitted("only a reviewer or an administrator decides on held imports")
-    held = session.scalars(visible_held(actor).where(HeldImport.id == held_id)).one_or_none()
+    query = visible_held(actor).where(HeldImport.id == held_id)
+    if lock:
+        query = query.with_for_update(of=HeldImport).execution_options(populate_existing=True)
+    held = session.scalars(query).one_or_none()
     if held is None:
         raise NotFound(f"no held import {held_id}")
     return held
@@ -187,7 +192,7 @@ def apply_held(
     and ``actor``'s clearance checked again under the lock, so a cable raised in between
     makes this a ``NotFound`` and never a second held copy. Flushes, never commits.
     """
-    held = get_held(session, actor, held_id)
+    held = get_held(session, actor, held_id, lock=True)
     _check_state(held, expected_row_version)
     cable = session.scalars(
         select(Cable).where(Cable.reference_id == held.reference_id).with_for_update()
@@ -224,7 +229,7 @@ def discard_held(
     """Drop the held file ``held_id``, with ``reason`` (required), as ``actor`` (audited
     ``held_import.discard`` with the reason). Raises as :func:`apply_held`; ``InvalidInput``
     for an empty or overlong reason. Flushes, never commits."""
-    held = get_held(session, actor, held_id)
+    held = get_held(session, actor, held_id, lock=True)
     _check_state(held, expected_row_version)
     reason = reason.strip()
     if not reason:

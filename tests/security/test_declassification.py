@@ -340,3 +340,46 @@ def test_the_command_line_keeps_the_same_rules(app_config, session, cable, peopl
     done = run("approve", request_id, "--user", "appr")
     assert done.exit_code == 0 and "approved" in done.output
     assert _state(session)[:2] == (Level.UNCLASSIFIED, "UNCLASSIFIED")
+
+
+def test_two_approvers_at_once_make_one_decision(app, session, cable, people):
+    # Two approvers press "approve" together: one decision is made, the other is refused
+    # (409: decided already), and nothing fails with a 500 on either engine.
+    import threading
+
+    from redactor.cables import declassify
+    from redactor.errors import IllegalTransition, StaleVersion
+
+    made = declassify.request_declassification(
+        session, people["rev"][0], session.get(Cable, cable.id), to_level=1, reason="r")
+    request_id = made.id
+    session.commit()
+    factory = app.extensions["redactor.sessions"]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    user_type = type(people["appr"][0])
+    ids = {name: people[name][0].id for name in ("appr", "top")}
+    session.rollback()
+
+    def decide(name: str) -> None:
+        # Together, before either opens a transaction (on SQLite a writer's session holds
+        # the write lock from its first statement on).
+        barrier.wait(timeout=30)
+        with factory() as db:
+            actor = db.get(user_type, ids[name])
+            try:
+                declassify.decide(db, actor, request_id, approve=True, expected_row_version=1)
+                db.commit()
+                outcomes.append("approved")
+            except (IllegalTransition, StaleVersion):
+                db.rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=decide, args=(name,)) for name in ("appr", "top")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["approved", "refused"]
+    assert _state(session)[0] == Level.CONFIDENTIAL
