@@ -20,11 +20,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import IO, Any
 
-from sqlalchemy import ColumnElement, Select, and_, not_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, not_, or_, select, true
 from sqlalchemy.orm import Session
 
 from redactor.audit import _STREAM_BATCH, _iso, canonical_json
-from redactor.models import AuditEntry, Cable, User
+from redactor.models import (
+    AuditEntry,
+    Cable,
+    DeclassificationRequest,
+    DeclassificationStatus,
+    User,
+)
 from redactor.review.policy import Level
 
 #: Columns of the audit export, in order (CSV header, JSON Lines keys).
@@ -53,12 +59,23 @@ def visible_to(reader: User | None) -> ColumnElement[bool]:
 
     Entries about no cable are visible; entries about a cable only if it is at or below the
     reader's clearance (an entry naming a cable that no longer exists is hidden: fail
-    closed); a not-found refusal about no cable only at the highest clearance.
+    closed) and, if the cable was declassified since the entry, at or below the level it
+    had before (:mod:`redactor.cables.declassify`); a not-found refusal about no cable only
+    at the highest clearance.
     """
     if reader is None:
         return true()
     cleared = select(Cable.id).where(Cable.level <= reader.clearance)
     concerning = or_(AuditEntry.cable_id.is_(None), AuditEntry.cable_id.in_(cleared))
+    # A declassification lowers a cable from its approval on: what was recorded about the
+    # cable before it (older versions' redactions, offsets, reasons) stays at the old level.
+    before_lowered = select(DeclassificationRequest.id).where(
+        DeclassificationRequest.cable_id == AuditEntry.cable_id,
+        DeclassificationRequest.status == DeclassificationStatus.APPROVED,
+        DeclassificationRequest.from_level > reader.clearance,
+        DeclassificationRequest.approved_seq > AuditEntry.seq,
+    )
+    concerning = and_(concerning, not_(exists(before_lowered)))
     if reader.clearance >= max(Level):
         return concerning
     unresolved = and_(AuditEntry.action == NOT_FOUND_ACTION, AuditEntry.cable_id.is_(None))

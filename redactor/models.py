@@ -174,8 +174,9 @@ class Cable(Base):
 
     ``level`` (a :class:`Level`) is the highest level of any of its versions (see
     :attr:`CableVersion.level`), kept here so that the clearance filter is one indexed
-    comparison. An import never lowers it (:mod:`redactor.cables.service`); only a
-    declassification decision may, and none is built yet, so it only ever rises.
+    comparison. An import never lowers it (:mod:`redactor.cables.service`); only an
+    approved declassification does (:mod:`redactor.cables.declassify`), and then older
+    versions keep their own, higher level, so the cable's level may be below theirs.
     """
 
     __tablename__ = "cables"
@@ -268,12 +269,22 @@ class CableReference(Base):
     cited_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
+class HeldStatus(enum.StrEnum):
+    """Where a held import stands (:mod:`redactor.cables.held`)."""
+
+    HELD = "held"  # waiting for a person cleared for the cable
+    APPLIED = "applied"  # imported, by that person, through the import service
+    DISCARDED = "discarded"  # dropped by that person, with a reason
+
+
 class HeldImport(Base):
     """A file imported by someone not cleared for the cable its reference id names.
 
     Nothing of that cable is touched, and the importer is answered as for a new cable
     (:mod:`redactor.cables.service`); the file waits here for a person cleared for the
-    cable (``level`` is the higher of the cable's and the file's own level when held).
+    cable (``level`` is the higher of the cable's and the file's own level when held), who
+    applies or discards it (:mod:`redactor.cables.held`; ``row_version`` is the optimistic
+    lock of that decision).
     """
 
     __tablename__ = "held_imports"
@@ -286,8 +297,71 @@ class HeldImport(Base):
     source_name: Mapped[str] = mapped_column(String(300), default="")
     held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[HeldStatus] = mapped_column(
+        _enum(HeldStatus, "held_status"), default=HeldStatus.HELD,
+        server_default=HeldStatus.HELD.value, index=True,
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    applied_version: Mapped[int | None] = mapped_column(Integer)  # the version it became
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
+    __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (CheckConstraint("level BETWEEN 0 AND 3", name="ck_held_imports_level"),)
+
+
+class DeclassificationStatus(enum.StrEnum):
+    """The life of a request to lower a cable's level (:mod:`redactor.cables.declassify`)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class DeclassificationRequest(Base):
+    """A request to lower a cable's level from ``from_level`` to ``to_level``.
+
+    Proposed by a reviewer cleared at ``from_level`` (the cable's level when asked), decided
+    by an approver cleared at it who is not the proposer (a CHECK holds that too). The
+    request is about the cable as it stood: ``from_version`` is its current version then,
+    and a request whose cable has since changed (a new version, a higher level) is void.
+    ``approved_seq`` is the audit entry of the approval: entries about the cable written
+    before it stay hidden from readers below ``from_level`` (:mod:`redactor.audit_log`).
+    """
+
+    __tablename__ = "declassification_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cable_id: Mapped[int] = mapped_column(ForeignKey("cables.id"), index=True)
+    from_level: Mapped[int] = mapped_column(Integer)
+    to_level: Mapped[int] = mapped_column(Integer)
+    from_version: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    proposer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[DeclassificationStatus] = mapped_column(
+        _enum(DeclassificationStatus, "declassification_status"),
+        default=DeclassificationStatus.PENDING,
+        index=True,
+    )
+    decider_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_seq: Mapped[int | None] = mapped_column(Integer)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
+    __table_args__ = (
+        CheckConstraint(
+            "to_level >= 0 AND to_level < from_level AND from_level <= 3",
+            name="ck_declassification_levels",
+        ),
+        CheckConstraint(
+            "decider_id IS NULL OR decider_id <> proposer_id",
+            name="ck_declassification_two_person",
+        ),
+    )
 
 
 

@@ -63,6 +63,9 @@ SAMPLES: dict[tuple[str, str], Callable[[World], list[tuple[str, str | None]]]] 
     ("int", "token_id"): lambda world: [(str(UNKNOWN_ID), None)],
     ("int", "number"): lambda world: [("1", None), ("2", None)],  # a cable's versions
     ("int", "item_id"): lambda world: [("1", None)],  # a carry-over item
+    # Held imports and declassification requests of hidden cables: tests/security/.
+    ("int", "held_id"): lambda world: [(str(UNKNOWN_ID), None)],
+    ("int", "request_id"): lambda world: [(str(UNKNOWN_ID), None)],
     ("any", "name"): lambda world: [("pdf", None), ("txt", None), ("json", None)],
 }
 

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from redactor.cables import links
+from redactor.cables import declassify, held, links
 from redactor.cables.access import may_see_version, record_view, visible_cables
 from redactor.cables.search import SORTS, SearchPage, search_cables, visible_origins
 from redactor.errors import NotFound
@@ -335,6 +335,9 @@ def dashboard_model(
         ],
         "ready_to_release": release_pages.ready_queue(session, actor),
         "recent_releases": release_pages.recent_releases(session, actor),
+        # Declassification requests to decide, and held imports (None: not for this user).
+        "declassifications": declassify.approver_queue(session, actor),
+        "held_count": held.count_held(session, actor) if held.may_decide_held(actor) else None,
     }
 
 
@@ -908,6 +911,7 @@ def load_review(
         "code_groups": CODE_GROUPS,
         "b3_statutes": B3_TAGS,
         "text_length": len(version.text),
+        "declassification": declassify.cable_panel(session, actor, cable),
     }
 
 

@@ -24,6 +24,8 @@ from redactor.web.api import api_bp
 from redactor.web.audit_views import audit_bp
 from redactor.web.auth import auth_bp
 from redactor.web.cables import cables_bp
+from redactor.web.declassify import declassify_bp
+from redactor.web.held import held_bp
 from redactor.web.imports import imports_bp
 from redactor.web.refusals import record_refusal
 from redactor.web.releases import releases_bp
@@ -34,6 +36,7 @@ ALL: list[Blueprint] = [
     auth_bp, cables_bp, admin_bp, audit_bp, imports_bp, releases_bp, review_bp,
     api_bp, tokens_bp,
 ]
+ALL += [held_bp, declassify_bp]  # held imports, declassification
 
 
 CONTENT_SECURITY_POLICY = (

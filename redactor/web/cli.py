@@ -6,6 +6,7 @@ import click
 
 from redactor.web.cli_audit import audit_group
 from redactor.web.cli_db import db_group
+from redactor.web.cli_declassify import declassify_group
 from redactor.web.cli_import import import_command
 from redactor.web.cli_parse import parse_command
 from redactor.web.cli_release import export_package_command
@@ -30,5 +31,6 @@ for command in (
     export_package_command,
     demo_command,
     serve_command,
+    declassify_group,
 ):
     main.add_command(command)

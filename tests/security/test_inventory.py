@@ -28,9 +28,17 @@ import pytest
 from sqlalchemy import select, update
 
 from redactor.accounts.tokens import create_token
-from redactor.cables import access
+from redactor.cables import access, declassify, held
 from redactor.errors import NotFound
-from redactor.models import Cable, Portion, Redaction, Release, ReleaseArtifact
+from redactor.models import (
+    Cable,
+    DeclassificationRequest,
+    HeldImport,
+    Portion,
+    Redaction,
+    Release,
+    ReleaseArtifact,
+)
 from redactor.redaction import common as redaction_common
 from redactor.redaction import decisions as redaction_decisions
 from redactor.redaction import service as redactions
@@ -51,7 +59,8 @@ UNKNOWN_ID = 987654
 HIDDEN_ID = 424242
 WORD = "QUOKKAINV"
 FORM = {"version": "1", "start": "0", "end": "4", "codes": "B6", "reason": "x", "body": "x",
-        "rationale": "x", "case_number": "", "release_date": "", "portion_index": "0"}
+        "rationale": "x", "case_number": "", "release_date": "", "portion_index": "0",
+        "row_version": "1", "to_level": "0"}
 JSON_BODY = {"version": 1, "start": 0, "end": 4, "codes": ["B6"], "reason": "x", "body": "x"}
 
 
@@ -64,7 +73,7 @@ class World:
 @dataclass(frozen=True)
 class Door:
     """One way in: ``method`` ``url`` (with ``{cable}``, ``{redaction}``, ``{release}``,
-    ``{version}`` to fill), and what to send."""
+    ``{version}``, ``{held}``, ``{declass}`` to fill), and what to send."""
 
     method: str
     url: str
@@ -137,6 +146,15 @@ DOORS: dict[str, tuple[Door, ...]] = {
           for kind in ("pdf", "txt", "json"))
     ),
     "api.audit_log": _doors(Door("GET", "/api/v1/audit?object={cable}", shape_only=True)),
+    "held.show_held": _doors(Door("GET", "/held-imports/{held}")),
+    "held.apply_held": _doors(Door("POST", "/held-imports/{held}/apply", "form")),
+    "held.discard_held": _doors(Door("POST", "/held-imports/{held}/discard", "form")),
+    "declassify.request_declassification": _doors(
+        Door("POST", "/cables/{cable}/declassification", "form")
+    ),
+    "declassify.show_request": _doors(Door("GET", "/declassifications/{declass}")),
+    "declassify.approve": _doors(Door("POST", "/declassifications/{declass}/approve", "form")),
+    "declassify.reject": _doors(Door("POST", "/declassifications/{declass}/reject", "form")),
 }
 
 #: Endpoints that take no id of a cable, version, redaction, release or audit entry, and why
@@ -145,6 +163,7 @@ NOT_DOORS: dict[str, str] = {
     "cables.index": "a redirect",
     "cables.dashboard": "queues of visible cables only (access matrix)",
     "cables.list_cables": "a list behind visible_cables (access matrix)",
+    "held.list_held": "a list filtered by clearance (tests/security/test_held_imports.py)",
     "imports.upload_form": "a form",
     "api.list_cables": "a list behind visible_cables (access matrix)",
     "api.openapi_spec": "public description, no data",
@@ -169,7 +188,7 @@ NOT_DOORS: dict[str, str] = {
     " one (test_release_pages)",
     "static": "files of the application",
 }
-_ID_ARGUMENTS = ("reference_id", "redaction_id", "release_id")
+_ID_ARGUMENTS = ("reference_id", "redaction_id", "release_id", "held_id", "request_id")
 
 
 def test_every_route_is_in_the_inventory(app):
@@ -211,6 +230,15 @@ def world(session, make_cable, make_user) -> World:
         session.add(ReleaseArtifact(release_id=release.id, name=kind, media_type="text/plain",
                                     sha256=hashlib.sha256(data).hexdigest(), size=len(data),
                                     data=data))
+    # A file held for it, and a request to declassify it, with the same distinctive id.
+    held_text = cable_text(HIDDEN, "SECRET", subject=f"HELD {WORD}")
+    session.add(HeldImport(id=HIDDEN_ID, reference_id=HIDDEN, level=int(Level.SECRET),
+                           text=held_text, sha256=hashlib.sha256(held_text.encode()).hexdigest(),
+                           source_name=f"{WORD}.txt"))
+    session.add(DeclassificationRequest(id=HIDDEN_ID, cable_id=cable.id,
+                                        from_level=int(Level.SECRET), to_level=0,
+                                        from_version=1, reason=f"r {WORD}",
+                                        proposer_id=top.id))
     session.commit()
     make_cable(DECL, "SECRET", subject=f"DECL {WORD}")
     make_cable(DECL, "UNCLASSIFIED", subject="DECLASSIFIED")
@@ -232,7 +260,7 @@ def low(app, session, make_user, login):
 
     def ask(door: Door, ref: str, number: int, version: int) -> tuple[int, str]:
         url = door.url.format(cable=ref, redaction=number, release=number, version=version,
-                              decl=DECL)
+                              decl=DECL, held=number, declass=number)
         headers = {"Authorization": f"Bearer {bearer}"} if url.startswith("/api/") else {}
         kwargs: dict = {}
         if door.send == "form":
@@ -347,6 +375,19 @@ SERVICES: dict[str, Callable] = {
         s, a, _decl(s), from_version=1, to_version=2, approvals_required=1),
     "carryover.resolve": lambda s, a, w: carryover.resolve(s, a, _hidden(s), 1),
     "history.banner_model": lambda s, a, w: history.banner_model(s, a, _hidden(s)),
+    "held.get_held": lambda s, a, w: held.get_held(s, a, HIDDEN_ID),
+    "held.held_view": lambda s, a, w: held.held_view(s, a, HIDDEN_ID),
+    "held.apply_held": lambda s, a, w: held.apply_held(
+        s, a, HIDDEN_ID, expected_row_version=1, max_bytes=10**6),
+    "held.discard_held": lambda s, a, w: held.discard_held(
+        s, a, HIDDEN_ID, expected_row_version=1, reason="x"),
+    "declassify.request_declassification": lambda s, a, w: declassify.request_declassification(
+        s, a, _hidden(s), to_level=0, reason="x"),
+    "declassify.get_request": lambda s, a, w: declassify.get_request(s, a, HIDDEN_ID),
+    "declassify.request_view": lambda s, a, w: declassify.request_view(s, a, HIDDEN_ID),
+    "declassify.decide": lambda s, a, w: declassify.decide(
+        s, a, HIDDEN_ID, approve=True, expected_row_version=1),
+    "declassify.cable_panel": lambda s, a, w: declassify.cable_panel(s, a, _hidden(s)),
 }
 #: Public functions that take no acting user: called only after a door above has checked
 #: the actor (or, for visible_versions, filtering is their whole job: tested below).
@@ -368,15 +409,18 @@ TRUSTED_HELPERS = {
     # Given a redaction or version the caller already loaded through the door; no actor.
     "review.effective_status", "review.open_change", "review.outstanding_redactions",
     "review.left_behind",
+    # Given a cable (and its request) the caller loaded through the door; no actor.
+    "declassify.pending_on", "declassify.is_void",
 }
 # (short name, module): the redaction services live in three modules under one name.
 _MODULES = [("access", access), ("review", review), ("release", releases),
             ("release_pages", release_pages), ("release_plan", release_plan),
             ("building", building), ("redaction", redactions),
             ("redaction", redaction_decisions), ("redaction", redaction_common),
-            ("pages", pages), ("history", history), ("carryover", carryover)]
+            ("pages", pages), ("history", history), ("carryover", carryover),
+            ("held", held), ("declassify", declassify)]
 _LOADS = {"reference_id", "release_id", "redaction_id", "cable", "redaction", "number",
-          "version_number", "version", "release"}
+          "version_number", "version", "release", "held_id", "request_id"}
 
 
 def test_every_service_that_loads_a_cable_is_in_the_inventory():

@@ -14,7 +14,7 @@ tags such as ``OVIP (RICE, CONDOLEEZZA)``) to one tag a line, rebuilt from the c
 version's stored parsed view (the list the column was made from).
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02
 """
 
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
