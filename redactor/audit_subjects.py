@@ -17,7 +17,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from redactor.models import Cable, CableVersion, Comment, Decision, Redaction, Release
+from redactor.models import (
+    Cable,
+    CableVersion,
+    Comment,
+    Decision,
+    DeclassificationRequest,
+    HeldImport,
+    Redaction,
+    Release,
+)
 
 # Ids beyond this are no row id (and would overflow the column type on PostgreSQL).
 _MAX_ID = 2**31 - 1
@@ -64,6 +73,12 @@ def _via(session: Session, kind: str, value: Any) -> int | None:
     if kind == "comment":
         query = select(Redaction.cable_id).join(Comment, Comment.redaction_id == Redaction.id)
         return session.scalar(query.where(Comment.id == number))
+    if kind == "held_import":  # a held file names its cable by reference id
+        query = select(Cable.id).join(HeldImport, HeldImport.reference_id == Cable.reference_id)
+        return session.scalar(query.where(HeldImport.id == number))
+    if kind == "declassification":
+        query = select(DeclassificationRequest.cable_id)
+        return session.scalar(query.where(DeclassificationRequest.id == number))
     return None
 
 

@@ -34,7 +34,13 @@ REFUSED_ACTION = "access.refused"
 _LOG = logging.getLogger(__name__)
 
 # What the URL may name, by view argument: the kind of object it is (see concerned_cable).
-_NAMED = (("reference_id", "reference"), ("redaction_id", "redaction"), ("release_id", "release"))
+_NAMED = (
+    ("reference_id", "reference"),
+    ("redaction_id", "redaction"),
+    ("release_id", "release"),
+    ("held_id", "held_import"),
+    ("request_id", "declassification"),
+)
 
 
 def _caller() -> User | None:

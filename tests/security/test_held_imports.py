@@ -269,3 +269,27 @@ def test_the_decisions_are_withheld_from_a_low_auditor(
     client = app.test_client()
     login(client, "high-auditor", password)
     assert "held_import.discard" in client.get("/audit/").get_data(as_text=True)
+
+
+def test_a_refused_decision_on_a_held_file_is_recorded_for_cleared_auditors_only(
+    app, as_user, world, session, make_user, login
+):
+    # A stale decision (409) by a cleared person is a refused attempt on record: tied to the
+    # held file's cable, so that an auditor below the cable's level does not even learn that
+    # a held file of that id exists.
+    top, token = as_user("top")
+    stale = top.post(f"/held-imports/{world['hidden']}/apply",
+                     data={"row_version": "7", "csrf_token": token})
+    assert stale.status_code == 409
+    refused = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "access.refused")
+        .execution_options(populate_existing=True)
+    ).all()
+    hidden_cable = session.scalar(select(Cable.id).where(Cable.reference_id == HIDDEN))
+    assert [entry.cable_id for entry in refused] == [hidden_cable]
+    _auditor, password = make_user("low-auditor", roles=[Role.AUDITOR],
+                                   clearance=Level.CONFIDENTIAL)
+    client = app.test_client()
+    login(client, "low-auditor", password)
+    log = client.get("/audit/?action=access.refused").get_data(as_text=True)
+    assert str(world["hidden"]) not in log
