@@ -7,7 +7,9 @@ the audit log) and checks what the page shows; each fails on the code before its
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from redactor.models import Cable, CableVersion, Redaction
 from redactor.review.policy import Level, Role
 from tests.fixtures_accounts import find_csrf_token
 
@@ -44,3 +46,103 @@ def test_sign_in_keeps_a_local_next_and_never_leaves_the_site(
     )
     assert response.status_code == 302
     assert response.headers["Location"] == expected
+
+
+# --------------------------------------------------------------------------- helpers
+
+BODY = (
+    "(C) Summary without a number: the talks went on.\n\n"
+    "1. (C) The Minister spoke first.\n\n"
+    "2. (C) The contact Zorro Delgado said the <b>plan</b> & the route were in use."
+)
+REF = "09SMALL1"
+
+
+def version_text(session, reference_id: str = REF) -> str:
+    session.expire_all()
+    cable = session.scalars(select(Cable).where(Cable.reference_id == reference_id)).one()
+    text = session.scalars(
+        select(CableVersion.text).where(
+            CableVersion.cable_id == cable.id, CableVersion.number == cable.current_version
+        )
+    ).one()
+    session.commit()
+    return text
+
+
+def post_form(client, url: str, data: dict, page: str):
+    """POST ``data`` with the CSRF token read from ``page``."""
+    token = find_csrf_token(client.get(page).get_data(as_text=True))
+    return client.post(url, data={**data, "csrf_token": token})
+
+
+def propose(session, client, needle: str, codes=("B6",)) -> int:
+    text = version_text(session)
+    start = text.index(needle)
+    response = post_form(
+        client,
+        f"/cables/{REF}/redactions",
+        {"start": start, "end": start + len(needle), "codes": list(codes), "rationale": "a name"},
+        f"/cables/{REF}",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    session.expire_all()
+    made = session.scalars(select(Redaction.id).order_by(Redaction.id.desc())).first()
+    session.commit()
+    return made
+
+
+@pytest.fixture
+def people(app, make_user, login):
+    """Signed-in clients: a reviewer, an approver, a low-cleared approver, an admin."""
+    clients = {}
+    for name, roles, clearance in [
+        ("rev", [Role.REVIEWER], Level.TOP_SECRET),
+        ("appr", [Role.APPROVER], Level.TOP_SECRET),
+        ("low", [Role.APPROVER, Role.REVIEWER], Level.UNCLASSIFIED),
+        ("adm", [Role.ADMIN], Level.TOP_SECRET),
+    ]:
+        _user, password = make_user(name, roles=roles, clearance=clearance)
+        client = app.test_client()
+        login(client, name, password)
+        clients[name] = client
+    return clients
+
+
+# --------------------------------------------------------------------------- 2. dashboard
+
+
+def test_dashboard_names_the_portion_as_the_cable_page_does_and_shows_the_text(
+    session, make_cable, people
+):
+    make_cable(REF, "CONFIDENTIAL", body=BODY)
+    made = propose(session, people["rev"], "Zorro Delgado said the <b>plan</b> & the")
+    cable_page = people["appr"].get(f"/cables/{REF}").get_data(as_text=True)
+    dashboard = people["appr"].get("/dashboard").get_data(as_text=True)
+    assert f"#redaction-{made}" in dashboard
+    row = dashboard[dashboard.index(f"#redaction-{made}") :].split("</tr>")[0]
+    assert "Paragraph 2" in row and "Paragraph 2" in cable_page
+    assert "portion " not in row
+    # The proposed text, escaped (never markup), whitespace folded.
+    assert "Zorro Delgado said the &lt;b&gt;plan&lt;/b&gt; &amp; the" in row
+    assert "<b>plan</b>" not in dashboard
+
+
+def test_dashboard_cuts_a_long_proposed_text(session, make_cable, people):
+    long_body = "1. (C) " + " ".join(f"word{i}" for i in range(80)) + " end."
+    make_cable(REF, "CONFIDENTIAL", body=long_body)
+    text = version_text(session)
+    start = text.index("word0")
+    made = propose(session, people["rev"], text[start : text.index(" end.")])
+    dashboard = people["appr"].get("/dashboard").get_data(as_text=True)
+    row = dashboard[dashboard.index(f"#redaction-{made}") :].split("</tr>")[0]
+    assert "word0 word1" in row and "&hellip;" in row and "word79" not in row
+
+
+def test_dashboard_never_shows_a_proposal_above_the_approvers_clearance(
+    session, make_cable, people
+):
+    make_cable(REF, "CONFIDENTIAL", body=BODY)
+    made = propose(session, people["rev"], "Zorro Delgado")
+    low = people["low"].get("/dashboard").get_data(as_text=True)
+    assert f"#redaction-{made}" not in low and "Zorro" not in low and REF not in low

@@ -236,7 +236,13 @@ def list_model(
 
 @dataclass(frozen=True)
 class QueueItem:
-    """A proposal in one of the dashboard's queues."""
+    """A proposal in one of the dashboard's queues.
+
+    ``portion`` is the title the cable page gives the portion (:func:`portion_title`, e.g.
+    ``Paragraph 15``), or ``header``; ``text`` the proposed text, cut to
+    :data:`QUEUE_TEXT_CHARS` (``text_cut`` when cut), empty when the actor is not cleared for
+    the version. Plain text: the template escapes it.
+    """
 
     redaction_id: int
     reference_id: str
@@ -246,9 +252,16 @@ class QueueItem:
     proposer: str
     when: str
     reason: str = ""
+    text: str = ""
+    text_cut: bool = False
 
 
-def _queue(session: Session, redactions: list[Redaction]) -> list[QueueItem]:
+QUEUE_TEXT_CHARS = 120
+
+
+def _queue(session: Session, actor: User, redactions: list[Redaction]) -> list[QueueItem]:
+    """The first :data:`DASHBOARD_ROWS` of ``redactions`` (already behind the clearance
+    filter) as queue items, in a fixed number of queries."""
     redactions = redactions[:DASHBOARD_ROWS]
     if not redactions:
         return []
@@ -256,19 +269,44 @@ def _queue(session: Session, redactions: list[Redaction]) -> list[QueueItem]:
     cables = {c.id: c for c in session.scalars(select(Cable).where(Cable.id.in_(wanted)))}
     names = _user_names(session, {r.proposer_id for r in redactions})
     reasons = _latest_reject_reasons(session, redactions)
-    return [
-        QueueItem(
-            redaction_id=r.id,
-            reference_id=cables[r.cable_id].reference_id,
-            subject=cables[r.cable_id].subject,
-            portion="header" if r.portion_index is None else f"portion {r.portion_index + 1}",
-            label=" ".join(r.codes),
-            proposer=names.get(r.proposer_id, "?"),
-            when=_when(r.updated_at),
-            reason=reasons.get(r.id, ""),
+    version_ids = {r.version_id for r in redactions}
+    # A version may sit above its cable's level: its text is shown only to those cleared for
+    # that version itself (the same rule as the cable page).
+    texts = {
+        v.id: v.text
+        for v in session.scalars(select(CableVersion).where(CableVersion.id.in_(version_ids)))
+        if may_see_version(actor, v)
+    }
+    titles = {
+        (version_id, index): portion_title(kind, number)
+        for version_id, index, kind, number in session.execute(
+            select(Portion.version_id, Portion.index, Portion.kind, Portion.number).where(
+                Portion.version_id.in_(version_ids)
+            )
         )
-        for r in redactions
-    ]
+    }
+    items = []
+    for r in redactions:
+        if r.portion_index is None:
+            where = "header"
+        else:
+            where = titles.get((r.version_id, r.portion_index), f"portion {r.portion_index + 1}")
+        text = " ".join(texts.get(r.version_id, "")[r.start : r.end].split())
+        items.append(
+            QueueItem(
+                redaction_id=r.id,
+                reference_id=cables[r.cable_id].reference_id,
+                subject=cables[r.cable_id].subject,
+                portion=where,
+                label=" ".join(r.codes),
+                proposer=names.get(r.proposer_id, "?"),
+                when=_when(r.updated_at),
+                reason=reasons.get(r.id, ""),
+                text=text[:QUEUE_TEXT_CHARS],
+                text_cut=len(text) > QUEUE_TEXT_CHARS,
+            )
+        )
+    return items
 
 
 def _latest_reject_reasons(session: Session, redactions: list[Redaction]) -> dict[int, str]:
@@ -326,9 +364,9 @@ def dashboard_model(
     ).all()
     return {
         "is_approver": Role.APPROVER in actor.roles,
-        "pending": _queue(session, pending),
+        "pending": _queue(session, actor, pending),
         "pending_total": len(pending),
-        "rejected": _queue(session, rejected),
+        "rejected": _queue(session, actor, rejected),
         "in_review": [_row(c) for c in in_review],
         "released": [
             {"row": _row(c), "when": _when(at), "doc_number": doc} for c, at, doc in released
