@@ -146,3 +146,28 @@ def test_dashboard_never_shows_a_proposal_above_the_approvers_clearance(
     made = propose(session, people["rev"], "Zorro Delgado")
     low = people["low"].get("/dashboard").get_data(as_text=True)
     assert f"#redaction-{made}" not in low and "Zorro" not in low and REF not in low
+
+
+# --------------------------------------------------------------------------- 3. own proposal
+
+
+def test_own_proposal_is_marked_for_the_approve_key_and_the_script_says_why(
+    app, session, make_cable, make_user, login
+):
+    make_cable(REF, "CONFIDENTIAL", body=BODY)
+    _user, password = make_user("both", roles=[Role.REVIEWER, Role.APPROVER])
+    both = app.test_client()
+    login(both, "both", password)
+    mine = propose(session, both, "Zorro Delgado")
+    page = both.get(f"/cables/{REF}").get_data(as_text=True)
+    article = page[page.index(f'id="redaction-{mine}"') :].split("</article>")[0]
+    # The server marks it as one's own and offers no approve button (two-person rule) ...
+    assert "data-mine" in article.split(">")[0]
+    assert 'data-action="approve"' not in article
+    # ... and the page's status line (where the script writes) is there, with no inline script.
+    assert 'id="selection-status"' in page and "<script>" not in page
+    script = app.test_client().get("/static/js/review.js")
+    client_js = script.get_data(as_text=True)
+    script.close()
+    assert "You cannot approve your own proposal: another approver must." in client_js
+    assert "[data-mine]" in client_js or 'hasAttribute("data-mine")' in client_js
