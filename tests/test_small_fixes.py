@@ -6,10 +6,12 @@ the audit log) and checks what the page shows; each fails on the code before its
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
-from redactor.models import Cable, CableVersion, Redaction
+from redactor.models import Cable, CableVersion, Redaction, User
 from redactor.review.policy import Level, Role
 from tests.fixtures_accounts import find_csrf_token
 
@@ -171,3 +173,59 @@ def test_own_proposal_is_marked_for_the_approve_key_and_the_script_says_why(
     script.close()
     assert "You cannot approve your own proposal: another approver must." in client_js
     assert "[data-mine]" in client_js or 'hasAttribute("data-mine")' in client_js
+
+
+# --------------------------------------------------------------------------- 4. admin form
+
+
+def _create(client, data: dict):
+    return post_form(client, "/admin/users", data, "/admin/users")
+
+
+def _checked_roles(page: str) -> set[str]:
+    return set(re.findall(r'name="roles" value="([a-z_]+)" checked', page))
+
+
+def test_admin_form_keeps_roles_and_clearance_but_never_the_password_after_an_error(
+    session, people
+):
+    secret = "a typed passphrase 9!"
+    response = _create(
+        people["adm"],
+        {
+            "username": "Not Valid!",
+            "display_name": "Nora New",
+            "roles": ["reviewer", "approver"],
+            "clearance": "SECRET",
+            "password": secret,
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'role="alert"' in page
+    assert _checked_roles(page) == {"reviewer", "approver"}
+    assert '<option value="SECRET" selected>' in page
+    assert 'value="Nora New"' in page and 'value="Not Valid!"' in page
+    assert secret not in page
+    session.expire_all()
+    assert session.scalar(select(User).where(User.display_name == "Nora New")) is None
+    session.commit()
+
+
+def test_admin_refuses_a_user_without_roles_with_a_clear_message(session, people):
+    response = _create(
+        people["adm"],
+        {"username": "norole", "clearance": "CONFIDENTIAL", "password": ""},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Choose at least one role" in page
+    assert 'value="norole"' in page and '<option value="CONFIDENTIAL" selected>' in page
+    session.expire_all()
+    assert session.scalar(select(User).where(User.username == "norole")) is None
+    session.commit()
+    # With a role, the same form makes the user.
+    response = _create(
+        people["adm"],
+        {"username": "norole", "roles": "auditor", "clearance": "CONFIDENTIAL", "password": ""},
+    )
+    assert response.status_code == 200 and "norole" in response.get_data(as_text=True)
