@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from redactor.models import Cable, CableVersion, Redaction, User
+from redactor.review import pages
 from redactor.review.policy import Level, Role
 from tests.fixtures_accounts import find_csrf_token
 
@@ -229,3 +230,40 @@ def test_admin_refuses_a_user_without_roles_with_a_clear_message(session, people
         {"username": "norole", "roles": "auditor", "clearance": "CONFIDENTIAL", "password": ""},
     )
     assert response.status_code == 200 and "norole" in response.get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- 5. new cables
+
+
+def _section(page: str, heading_id: str) -> str:
+    at = page.index(f'id="{heading_id}"')
+    return page[at : page.index("</section>", at)]
+
+
+def test_reviewer_dashboard_lists_new_cables_newest_first_within_clearance(
+    session, make_cable, people
+):
+    make_cable("09NEWA1", "UNCLASSIFIED", subject="OLDER NEW CABLE")
+    make_cable("09NEWB1", "UNCLASSIFIED", subject="NEWER NEW CABLE")
+    make_cable("09NEWS1", "SECRET", subject="SECRET NEW CABLE")
+    make_cable(REF, "CONFIDENTIAL", body=BODY)
+    propose(session, people["rev"], "Zorro Delgado")  # REF is now in review, not new
+
+    queue = _section(people["rev"].get("/dashboard").get_data(as_text=True), "q-new")
+    assert "New cables to review" in queue
+    assert queue.index("09NEWB1") < queue.index("09NEWA1") and "09NEWS1" in queue
+    assert REF not in queue
+    # A reviewer cleared only for UNCLASSIFIED never sees the SECRET one, anywhere.
+    low = people["low"].get("/dashboard").get_data(as_text=True)
+    assert "09NEWA1" in _section(low, "q-new")
+    assert "09NEWS1" not in low and "SECRET NEW CABLE" not in low
+    # Not a reviewer's work: an admin's dashboard has no such queue.
+    assert 'id="q-new"' not in people["adm"].get("/dashboard").get_data(as_text=True)
+
+
+def test_new_cables_queue_is_limited(session, make_cable, people):
+    for i in range(pages.DASHBOARD_ROWS + 3):
+        make_cable(f"09LIM{i}", "UNCLASSIFIED")
+    queue = _section(people["rev"].get("/dashboard").get_data(as_text=True), "q-new")
+    assert queue.count('href="/cables/09LIM') == pages.DASHBOARD_ROWS
+    assert f"09LIM{pages.DASHBOARD_ROWS + 2}<" in queue and "09LIM0<" not in queue

@@ -345,8 +345,9 @@ def dashboard_model(
     session: Session, actor: User, *, approvals_required: int = 1
 ) -> dict[str, Any]:
     """The user's queues: proposals awaiting their approval (approved ones short of
-    ``approvals_required`` included), their rejected proposals, cables in review and recent
-    releases (all behind the clearance filter)."""
+    ``approvals_required`` included), their rejected proposals, new cables to review
+    (reviewers only, at most :data:`DASHBOARD_ROWS`, newest first), cables in review and
+    recent releases (all behind the clearance filter)."""
     pending = review.pending_for_approver(session, actor, approvals_required=approvals_required)
     rejected = review.rejected_for_proposer(session, actor)
     in_review = session.scalars(
@@ -355,6 +356,19 @@ def dashboard_model(
         .order_by(Cable.id.desc())
         .limit(DASHBOARD_ROWS)
     ).all()
+    is_reviewer = Role.REVIEWER in actor.roles
+    # New cables (nobody has proposed or marked anything yet): the reviewer's queue of work
+    # to start, newest imports first.
+    new_cables = (
+        session.scalars(
+            visible_cables(actor)
+            .where(Cable.status == CableStatus.NEW)
+            .order_by(Cable.id.desc())
+            .limit(DASHBOARD_ROWS)
+        ).all()
+        if is_reviewer
+        else []
+    )
     released = session.execute(
         select(Cable, Release.released_at, Release.doc_number)
         .join(Release, Release.cable_id == Cable.id)
@@ -364,6 +378,8 @@ def dashboard_model(
     ).all()
     return {
         "is_approver": Role.APPROVER in actor.roles,
+        "is_reviewer": is_reviewer,
+        "new_cables": [_row(c) for c in new_cables],
         "pending": _queue(session, actor, pending),
         "pending_total": len(pending),
         "rejected": _queue(session, actor, rejected),
