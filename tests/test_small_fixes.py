@@ -267,3 +267,32 @@ def test_new_cables_queue_is_limited(session, make_cable, people):
     queue = _section(people["rev"].get("/dashboard").get_data(as_text=True), "q-new")
     assert queue.count('href="/cables/09LIM') == pages.DASHBOARD_ROWS
     assert f"09LIM{pages.DASHBOARD_ROWS + 2}<" in queue and "09LIM0<" not in queue
+
+
+# --------------------------------------------------------------------------- 6. audit table
+
+LONG_DETAILS = {"note": "x" * 300, "codes": ["B1", "1.4(D)"], "html": "<b>bold</b>"}
+
+
+def test_audit_table_collapses_long_details_and_its_css_keeps_it_on_the_page(
+    app, session, make_user, login
+):
+    from redactor import audit
+
+    auditor, password = make_user("aud", roles=[Role.AUDITOR])
+    audit.record(session, None, "test.long", ("user", auditor.id), LONG_DETAILS)
+    session.commit()
+    client = app.test_client()
+    login(client, "aud", password)
+    page = client.get("/audit/").get_data(as_text=True)
+    found = [c for c in page.split('<td class="audit-details">')[1:] if "x" * 300 in c]
+    assert found, "the long entry is not on the page"
+    cell = found[0].split("</td>")[0]
+    # Collapsed: a short summary, the whole details (escaped) behind it.
+    assert cell.startswith("<details><summary>") and "…" in cell.split("</summary>")[0]
+    assert "&lt;b&gt;bold&lt;/b&gt;" in cell and "<b>bold" not in cell
+    css = client.get("/static/css/app.css")
+    rules = css.get_data(as_text=True)
+    css.close()
+    assert ".audit-table { table-layout: fixed; width: 100%; }" in rules
+    assert "overflow-wrap: anywhere" in rules
