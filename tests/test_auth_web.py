@@ -28,7 +28,7 @@ def test_pages_redirect_to_login_when_signed_out(client):
 def test_login_then_cable_list_then_logout(client, make_user, login, csrf_token):
     make_user("alice", password="my own passphrase!")
     response = login(client, "alice", "my own passphrase!")
-    assert response.headers["Location"] == "/cables"
+    assert response.headers["Location"] == "/dashboard"  # issue 14: one lands on one's queues
     assert client.get("/cables").status_code == 200
     response = client.post("/logout", data={"csrf_token": csrf_token(client, "/cables")})
     assert response.status_code == 302 and response.headers["Location"] == "/login"
@@ -38,9 +38,9 @@ def test_login_then_cable_list_then_logout(client, make_user, login, csrf_token)
 def test_login_follows_a_local_next_but_not_an_external_one(client, make_user, csrf_token):
     _user, password = make_user("bob")
     for target, expected in [("/cables?page=2", "/cables?page=2"),
-                             ("//evil.example/x", "/cables"),
-                             ("https://evil.example/", "/cables"),
-                             ("/\\evil.example", "/cables")]:
+                             ("//evil.example/x", "/dashboard"),
+                             ("https://evil.example/", "/dashboard"),
+                             ("/\\evil.example", "/dashboard")]:
         token = csrf_token(client, "/login")
         response = client.post(
             "/login",

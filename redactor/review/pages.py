@@ -236,7 +236,13 @@ def list_model(
 
 @dataclass(frozen=True)
 class QueueItem:
-    """A proposal in one of the dashboard's queues."""
+    """A proposal in one of the dashboard's queues.
+
+    ``portion`` is the title the cable page gives the portion (:func:`portion_title`, e.g.
+    ``Paragraph 15``), or ``header``; ``text`` the proposed text, cut to
+    :data:`QUEUE_TEXT_CHARS` (``text_cut`` when cut), empty when the actor is not cleared for
+    the version. Plain text: the template escapes it.
+    """
 
     redaction_id: int
     reference_id: str
@@ -246,9 +252,16 @@ class QueueItem:
     proposer: str
     when: str
     reason: str = ""
+    text: str = ""
+    text_cut: bool = False
 
 
-def _queue(session: Session, redactions: list[Redaction]) -> list[QueueItem]:
+QUEUE_TEXT_CHARS = 120
+
+
+def _queue(session: Session, actor: User, redactions: list[Redaction]) -> list[QueueItem]:
+    """The first :data:`DASHBOARD_ROWS` of ``redactions`` (already behind the clearance
+    filter) as queue items, in a fixed number of queries."""
     redactions = redactions[:DASHBOARD_ROWS]
     if not redactions:
         return []
@@ -256,19 +269,44 @@ def _queue(session: Session, redactions: list[Redaction]) -> list[QueueItem]:
     cables = {c.id: c for c in session.scalars(select(Cable).where(Cable.id.in_(wanted)))}
     names = _user_names(session, {r.proposer_id for r in redactions})
     reasons = _latest_reject_reasons(session, redactions)
-    return [
-        QueueItem(
-            redaction_id=r.id,
-            reference_id=cables[r.cable_id].reference_id,
-            subject=cables[r.cable_id].subject,
-            portion="header" if r.portion_index is None else f"portion {r.portion_index + 1}",
-            label=" ".join(r.codes),
-            proposer=names.get(r.proposer_id, "?"),
-            when=_when(r.updated_at),
-            reason=reasons.get(r.id, ""),
+    version_ids = {r.version_id for r in redactions}
+    # A version may sit above its cable's level: its text is shown only to those cleared for
+    # that version itself (the same rule as the cable page).
+    texts = {
+        v.id: v.text
+        for v in session.scalars(select(CableVersion).where(CableVersion.id.in_(version_ids)))
+        if may_see_version(actor, v)
+    }
+    titles = {
+        (version_id, index): portion_title(kind, number)
+        for version_id, index, kind, number in session.execute(
+            select(Portion.version_id, Portion.index, Portion.kind, Portion.number).where(
+                Portion.version_id.in_(version_ids)
+            )
         )
-        for r in redactions
-    ]
+    }
+    items = []
+    for r in redactions:
+        if r.portion_index is None:
+            where = "header"
+        else:
+            where = titles.get((r.version_id, r.portion_index), f"portion {r.portion_index + 1}")
+        text = " ".join(texts.get(r.version_id, "")[r.start : r.end].split())
+        items.append(
+            QueueItem(
+                redaction_id=r.id,
+                reference_id=cables[r.cable_id].reference_id,
+                subject=cables[r.cable_id].subject,
+                portion=where,
+                label=" ".join(r.codes),
+                proposer=names.get(r.proposer_id, "?"),
+                when=_when(r.updated_at),
+                reason=reasons.get(r.id, ""),
+                text=text[:QUEUE_TEXT_CHARS],
+                text_cut=len(text) > QUEUE_TEXT_CHARS,
+            )
+        )
+    return items
 
 
 def _latest_reject_reasons(session: Session, redactions: list[Redaction]) -> dict[int, str]:
@@ -307,8 +345,9 @@ def dashboard_model(
     session: Session, actor: User, *, approvals_required: int = 1
 ) -> dict[str, Any]:
     """The user's queues: proposals awaiting their approval (approved ones short of
-    ``approvals_required`` included), their rejected proposals, cables in review and recent
-    releases (all behind the clearance filter)."""
+    ``approvals_required`` included), their rejected proposals, new cables to review
+    (reviewers only, at most :data:`DASHBOARD_ROWS`, newest first), cables in review and
+    recent releases (all behind the clearance filter)."""
     pending = review.pending_for_approver(session, actor, approvals_required=approvals_required)
     rejected = review.rejected_for_proposer(session, actor)
     in_review = session.scalars(
@@ -317,6 +356,19 @@ def dashboard_model(
         .order_by(Cable.id.desc())
         .limit(DASHBOARD_ROWS)
     ).all()
+    is_reviewer = Role.REVIEWER in actor.roles
+    # New cables (nobody has proposed or marked anything yet): the reviewer's queue of work
+    # to start, newest imports first.
+    new_cables = (
+        session.scalars(
+            visible_cables(actor)
+            .where(Cable.status == CableStatus.NEW)
+            .order_by(Cable.id.desc())
+            .limit(DASHBOARD_ROWS)
+        ).all()
+        if is_reviewer
+        else []
+    )
     released = session.execute(
         select(Cable, Release.released_at, Release.doc_number)
         .join(Release, Release.cable_id == Cable.id)
@@ -326,9 +378,11 @@ def dashboard_model(
     ).all()
     return {
         "is_approver": Role.APPROVER in actor.roles,
-        "pending": _queue(session, pending),
+        "is_reviewer": is_reviewer,
+        "new_cables": [_row(c) for c in new_cables],
+        "pending": _queue(session, actor, pending),
         "pending_total": len(pending),
-        "rejected": _queue(session, rejected),
+        "rejected": _queue(session, actor, rejected),
         "in_review": [_row(c) for c in in_review],
         "released": [
             {"row": _row(c), "when": _when(at), "doc_number": doc} for c, at, doc in released

@@ -60,6 +60,16 @@ def _render_users(*, error: str | None = None, status: int = 200, form: Any = No
     )
 
 
+def _kept_form() -> dict[str, Any]:
+    """What the new-user form had, to fill it again after an error: never the password."""
+    return {
+        "username": request.form.get("username", "")[:200],
+        "display_name": request.form.get("display_name", "")[:200],
+        "roles": request.form.getlist("roles")[:20],
+        "clearance": request.form.get("clearance", ""),
+    }
+
+
 def _password_from_form(username: str = "") -> tuple[str, bool]:
     typed = request.form.get("password", "")
     if typed:
@@ -77,7 +87,17 @@ def users() -> Any:
 @admin_bp.route("/users", methods=["POST"])
 @role_required(Role.ADMIN)
 def create_user() -> Any:
-    """Create a user; with no password typed, a generated one is shown once."""
+    """Create a user; with no password typed, a generated one is shown once.
+
+    A user without any role could do nothing at all, so none is made: the form comes back
+    (422) with a message. On any refusal the form keeps what was entered, except the password.
+    """
+    if not [role for role in request.form.getlist("roles") if role.strip()]:
+        return _render_users(
+            error="Choose at least one role: a user without a role can do nothing.",
+            status=422,
+            form=_kept_form(),
+        )
     password, generated = _password_from_form(request.form.get("username", ""))
     try:
         user = accounts.create_user(
@@ -90,7 +110,7 @@ def create_user() -> Any:
             display_name=request.form.get("display_name", ""),
         )
     except InvalidInput as exc:
-        return _render_users(error=str(exc), status=422, form=request.form)
+        return _render_users(error=str(exc), status=422, form=_kept_form())
     db_session().commit()
     return render_template(
         "admin/created.html", user=_user_row(user), password=password if generated else None

@@ -84,8 +84,9 @@ def _unauthorized() -> Any:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only a path on this site: no scheme, no host, no "//evil" or "/\\evil" tricks.
-    default = url_for("cables.list_cables")
+    # Only a path on this site: no scheme, no host, no "//evil" or "/\\evil" tricks. Without
+    # one, a user lands on their dashboard (their queues), not on the list of every cable.
+    default = url_for("cables.dashboard")
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return default
     parts = urlsplit(target)
@@ -144,7 +145,7 @@ class PasswordForm(FlaskForm):
 def login() -> Any:
     """The sign-in form; a generic message on failure, 429 when rate limited."""
     if current_user.is_authenticated:
-        return redirect(url_for("cables.list_cables"))
+        return redirect(url_for("cables.dashboard"))
     form = LoginForm()
     error, status = None, 200
     if form.validate_on_submit():

@@ -197,6 +197,18 @@
     return null;
   }
 
+  var OWN_PROPOSAL_MESSAGE =
+    "You cannot approve your own proposal: another approver must.";
+
+  // True when `proposal` (or, without one, the current portion) holds a proposal of the
+  // user's own (marked data-mine by the server) that is still open for a decision.
+  function ownProposalHere(proposal) {
+    if (proposal) return proposal.hasAttribute("data-mine");
+    var portion = currentPortion();
+    return !!(portion && portion.querySelector(
+      ".proposal[data-mine].proposal-pending, .proposal[data-mine].proposal-awaiting"));
+  }
+
   function openPropose(focusCodes) {
     var panel = document.getElementById("propose");
     if (!panel) return false;
@@ -265,7 +277,14 @@
       case "a":
         proposal = currentProposal();
         button = proposal && proposal.querySelector("[data-action=approve]");
-        if (!button) return;
+        if (!button) {
+          // Say why nothing happens: the two-person rule (one's own proposal), or nothing
+          // here to approve. Only when the page has proposals (not on the dashboard).
+          if (!document.querySelector(".proposal")) return;
+          setStatus(ownProposalHere(proposal) ? OWN_PROPOSAL_MESSAGE
+            : "There is no proposal here that you may approve.", false);
+          break;
+        }
         if (window.confirm("Approve proposal " + proposal.id.replace("redaction-", "#") + "?")) {
           button.click();
         }
