@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from redactor.models import (
+    MAX_ID,
     Cable,
     CableVersion,
     Comment,
@@ -27,9 +28,6 @@ from redactor.models import (
     Redaction,
     Release,
 )
-
-# Ids beyond this are no row id (and would overflow the column type on PostgreSQL).
-_MAX_ID = 2**31 - 1
 
 
 def _row_id(value: Any) -> int | None:
@@ -41,7 +39,7 @@ def _row_id(value: Any) -> int | None:
         number = int(value)
     else:
         return None
-    return number if 0 < number <= _MAX_ID else None
+    return number if 0 < number <= MAX_ID else None
 
 
 def _cable_by_reference(session: Session, reference_id: Any) -> int | None:

@@ -31,6 +31,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from redactor.review.policy import Level, Role
 
+#: The largest value of an ``INTEGER`` column on PostgreSQL (ids, version numbers, offsets):
+#: a larger number names no row, and SQLite's driver raises on it rather than answering so.
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """The current time in UTC (timezone-aware)."""

@@ -61,6 +61,7 @@ from redactor.errors import (
     StaleVersion,
 )
 from redactor.models import (
+    MAX_ID,
     Cable,
     CableStatus,
     CableVersion,
@@ -84,7 +85,6 @@ api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(api_bp)
 
 #: Largest id any table holds (32-bit INTEGER on PostgreSQL); larger ids are simply unknown.
-MAX_ID = 2**31 - 1
 MAX_IMPORT_FILES = 1000
 MAX_QUERY_LENGTH = 200
 AUDIT_PAGE_MAX = 200

@@ -20,11 +20,10 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask_login import current_user
 
 from redactor import audit, audit_log
-from redactor.models import AuditEntry, User
+from redactor.models import MAX_ID, AuditEntry, User
 from redactor.review.policy import Role
 from redactor.web.auth import role_required
 from redactor.web.extensions import db_session
-from redactor.web.inputs import MAX_DB_INT
 
 audit_bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -73,7 +72,7 @@ def _seq_arg(name: str) -> int | None:
     except ValueError:
         return None
     # seq is an INTEGER column: a larger number is no position PostgreSQL can compare.
-    return value if 0 <= value <= MAX_DB_INT else None
+    return value if 0 <= value <= MAX_ID else None
 
 
 def _when(moment: datetime) -> str:

@@ -17,7 +17,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from redactor.cables.access import get_visible_cable
-from redactor.models import User
+from redactor.models import MAX_ID, User
 from redactor.review import carryover, history
 from redactor.review.pages import (
     CableFilters,
@@ -113,9 +113,6 @@ def preview_cable(reference_id: str) -> Any:
 
 # --------------------------------------------------------------------------- versions
 
-#: The largest version number a URL may name: beyond the database's integer range is a 404
-#: like any number the cable never had.
-MAX_VERSION = 2**31 - 1
 
 
 def _version_arg(name: str) -> int | None:
@@ -124,7 +121,7 @@ def _version_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
     if raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not 1 <= int(raw) <= MAX_VERSION:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not 1 <= int(raw) <= MAX_ID:
         abort(404)
     return int(raw)
 
@@ -145,7 +142,7 @@ def list_versions(reference_id: str) -> Any:
 def show_version(reference_id: str, number: int) -> Any:
     """One version, read-only; 404 above the user's clearance for that version, as for a
     number the cable never had. Audited as a view (``cable.view``)."""
-    if number > MAX_VERSION:
+    if number > MAX_ID:
         abort(404)
     session, actor = db_session(), _actor()
     cable = get_visible_cable(session, actor, reference_id)
@@ -181,7 +178,7 @@ def resolve_carry_over(reference_id: str, item_id: int) -> Any:
     new look; the release of the version waits for every such item."""
     session, actor = db_session(), _actor()
     cable = get_visible_cable(session, actor, reference_id)
-    if item_id > MAX_VERSION:
+    if item_id > MAX_ID:
         abort(404)
     carryover.resolve(session, actor, cable, item_id)
     session.commit()

@@ -17,7 +17,7 @@ from redactor.accounts import service as accounts
 from redactor.cables import declassify
 from redactor.cables.access import get_visible_cable
 from redactor.errors import DomainError
-from redactor.models import DeclassificationRequest, User
+from redactor.models import MAX_ID, DeclassificationRequest, User
 from redactor.review.policy import Level
 from redactor.web.cli_users import settings_from_context, store_session
 
@@ -106,7 +106,7 @@ def _decide(ctx: click.Context, request_id: int, username: str, approve: bool, r
 
 
 @declassify_group.command("approve")
-@click.argument("request_id", type=click.IntRange(1, 2**31 - 1))
+@click.argument("request_id", type=click.IntRange(1, MAX_ID))
 @_USER
 @click.pass_context
 def approve_command(ctx: click.Context, request_id: int, username: str) -> None:
@@ -115,7 +115,7 @@ def approve_command(ctx: click.Context, request_id: int, username: str) -> None:
 
 
 @declassify_group.command("reject")
-@click.argument("request_id", type=click.IntRange(1, 2**31 - 1))
+@click.argument("request_id", type=click.IntRange(1, MAX_ID))
 @click.option("--reason", required=True, help="Why.")
 @_USER
 @click.pass_context

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from redactor.accounts import service as accounts
 from redactor.accounts import tokens
 from redactor.errors import InvalidInput, NotFound, NotPermitted
-from redactor.models import ApiToken, User
+from redactor.models import MAX_ID, ApiToken, User
 from redactor.web.cli_users import settings_from_context, store_session
 
 MAX_EXPIRY_DAYS = 3650
@@ -72,7 +72,7 @@ def create_command(ctx: click.Context, username: str, name: str, expires_days: i
 
 
 @token_group.command("revoke")
-@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
+@click.argument("token_id", type=click.IntRange(1, MAX_ID))
 @click.pass_context
 def revoke_command(ctx: click.Context, token_id: int) -> None:
     """Revoke the token TOKEN_ID (see `redactor token list`)."""

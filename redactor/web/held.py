@@ -16,11 +16,10 @@ from flask_login import current_user
 
 from redactor.cables import held as held_service
 from redactor.errors import InvalidInput
-from redactor.models import User
+from redactor.models import MAX_ID, User
 from redactor.review.policy import Role
 from redactor.web.auth import role_required
 from redactor.web.extensions import db_session
-from redactor.web.inputs import MAX_DB_INT
 
 held_bp = Blueprint("held", __name__)
 
@@ -32,7 +31,7 @@ def _actor() -> User:
 def form_int(name: str) -> int:
     """The whole number the form field ``name`` holds (``InvalidInput`` otherwise)."""
     raw = request.form.get(name, "").strip()
-    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_DB_INT:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
         raise InvalidInput(f"{name} must be a whole number")
     return int(raw)
 

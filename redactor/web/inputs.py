@@ -26,8 +26,7 @@ from typing import Any
 from flask import abort, request
 from werkzeug.routing import IntegerConverter, Map
 
-#: The largest value of an ``INTEGER`` column on PostgreSQL, and so of any id here.
-MAX_DB_INT = 2**31 - 1
+from redactor.models import MAX_ID
 
 
 def digits_up_to(limit: int) -> str:
@@ -44,7 +43,7 @@ def digits_up_to(limit: int) -> str:
 
 
 class DbIntConverter(IntegerConverter):
-    """``<int:name>``: a whole number in ``0 .. MAX_DB_INT``, in ASCII digits.
+    """``<int:name>``: a whole number in ``0 .. MAX_ID``, in ASCII digits.
 
     The bound is in the regular expression, not only in :meth:`to_python`: a value outside
     then matches no rule at all, so it is a 404 even where another method's rule shares the
@@ -52,11 +51,11 @@ class DbIntConverter(IntegerConverter):
     engine would refuse.
     """
 
-    regex = digits_up_to(MAX_DB_INT)
+    regex = digits_up_to(MAX_ID)
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 0)
-        kwargs.setdefault("max", MAX_DB_INT)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

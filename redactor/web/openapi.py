@@ -14,11 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from redactor.cables.search import MAX_LIMIT, SORTS
-from redactor.models import CableStatus, RedactionStatus
+from redactor.models import MAX_ID, CableStatus, RedactionStatus
 from redactor.review.policy import Level
 
 API_VERSION = "1.0.0"
-MAX_ID = 2**31 - 1
+
 REFERENCE_ID_PATTERN = "^[0-9]{2}[A-Z][A-Z0-9]{0,60}[0-9]$"
 
 Schema = dict[str, Any]

@@ -21,11 +21,10 @@ from flask_login import current_user, login_required
 
 from redactor.cables.access import get_visible_cable
 from redactor.errors import InvalidInput, NotFound, StaleVersion
-from redactor.models import Cable, Redaction, User
+from redactor.models import MAX_ID, Cable, Redaction, User
 from redactor.redaction import service as redactions
 from redactor.review import service as review
 from redactor.web.extensions import db_session
-from redactor.web.inputs import MAX_DB_INT
 from redactor.web.refusals import record_refusal
 
 review_bp = Blueprint("review", __name__)
@@ -45,7 +44,7 @@ def _int(name: str, *, required: bool = True) -> int | None:
         raise InvalidInput(f"{name} must be a whole number, not {raw[:20]!r}") from None
     # Offsets, indexes and versions all live in INTEGER columns: a larger number can match
     # nothing, and SQLite's driver raises on it rather than answering "no such row".
-    if abs(number) > MAX_DB_INT:
+    if abs(number) > MAX_ID:
         raise InvalidInput(f"{name} is out of range")
     return number
 
