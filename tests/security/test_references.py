@@ -23,6 +23,7 @@ from redactor.accounts.tokens import create_token
 from redactor.cables.service import import_cable
 from redactor.review.policy import Level, Role
 from tests.fixtures_store import DATA_DIR, MAX_BYTES, cable_text
+from tests.pages import without_csrf
 
 CITER = "09ZQXCITE1"  # CONFIDENTIAL, cites the three below
 HIDDEN = "09TESTVILLE101"  # SECRET
@@ -63,7 +64,7 @@ def _page(client, reference_id: str) -> str:
     response = client.get(f"/cables/{reference_id}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    return re.sub(r'(name="csrf_token" value|name="csrf-token" content)="[^"]*"', r"\1", page)
+    return without_csrf(page)
 
 
 def _api(client, token: str, reference_id: str) -> dict:
