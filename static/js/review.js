@@ -372,8 +372,20 @@
     var focusId = xhr.getResponseHeader("X-Redactor-Focus");
     var proposed = xhr.status === 200 && /^redaction-/.test(focusId || "") &&
       event.detail.requestConfig && /\/(redactions|withhold)$/.test(event.detail.requestConfig.path || "");
-    // The swap is synchronous: this runs once the new parts are in place.
-    window.setTimeout(function () { afterSwap(focusId, proposed); }, 0);
+    // Once the new parts have settled (htmx keeps the old attributes of an element of the
+    // same id until then, e.g. the class of the field in error): htmx:afterSettle, or a
+    // timer should nothing have been swapped.
+    pendingSwap = { focusId: focusId, proposed: proposed };
+    window.setTimeout(settled, 250);
+  }
+
+  var pendingSwap = null;
+
+  function settled() {
+    if (!pendingSwap) return;
+    var done = pendingSwap;
+    pendingSwap = null;
+    afterSwap(done.focusId, done.proposed);
   }
 
   function afterSwap(focusId, proposed) {
@@ -424,6 +436,7 @@
       }
     });
     document.addEventListener("htmx:beforeSwap", beforeSwap);
+    document.addEventListener("htmx:afterSettle", settled);
     document.addEventListener("htmx:sendError", function () {
       say("The server did not answer. Reload the page to see whether the action was recorded.", true);
     });
