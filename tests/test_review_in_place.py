@@ -313,3 +313,19 @@ def test_withholding_a_portion_over_a_proposal_asks_first_in_the_full_page(sessi
         "portion": "0", "codes": ["B6"], "confirm": str(made.id),
         "csrf_token": token(people["rick"])})
     assert response.status_code == 302
+
+
+def test_a_proposal_on_a_header_field_answers_the_header(session, cable, people):
+    start, end = span_of(session, "MINISTER")  # in the subject line, outside every portion
+    response = hx_post(people["rita"], f"/cables/{REF}/redactions",
+                       {"start": start, "end": end, "codes": ["B6"]})
+    assert response.status_code == 200, status_text(response)
+    body = response.get_data(as_text=True)
+    made = redaction(session)
+    assert made.portion_index is None
+    assert re.search(r'<section class="header-panel"[^>]*id="header" hx-swap-oob="true"', body)
+    assert f'id="redaction-{made.id}"' in body and 'id="portion-0"' not in body
+    response = hx_post(people["anna"], f"/redactions/{made.id}/approve",
+                       {"row_version": made.row_version})
+    assert response.status_code == 200 and 'id="header" hx-swap-oob="true"' in \
+        response.get_data(as_text=True)
