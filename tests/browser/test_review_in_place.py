@@ -216,3 +216,35 @@ def test_the_second_person_approves_in_place_with_the_key(person, make_cable, se
     expect(page.locator(f"#redaction-{made_id} .comments")).to_contain_text("Checked against")
     assert page.evaluate(STILL) == "still here"
     assert watched.console_errors == [] and watched.page_errors == []
+
+
+def test_a_stale_approval_says_so_in_place_and_changes_nothing(person, make_cable, session,
+                                                               query):
+    cable = make_cable(REF, "CONFIDENTIAL", body=BODY)
+    rita = person("rita", roles=(Role.REVIEWER,))
+    arne = person("arne", roles=(Role.APPROVER,))
+    text = session.scalars(select(CableVersion.text)).one()
+    start = text.index("Perez")
+    made = redactions.propose(session, session.get(User, rita.user_id), cable, start=start,
+                              end=start + 5, codes="B6")
+    made_id = made.id
+    session.commit()
+
+    watched = arne.sign_in()
+    page = watched.page
+    page.locator("section[aria-labelledby=q-approve]") \
+        .locator(f"a[href$='#redaction-{made_id}']").click()
+    page.wait_for_load_state()
+    page.evaluate(MARK)
+    # Meanwhile the proposer changes her proposal: the page's row version is out of date.
+    fresh = session.get(Redaction, made_id)
+    redactions.edit(session, session.get(User, rita.user_id), fresh,
+                    expected_row_version=fresh.row_version, rationale="changed meanwhile")
+    session.commit()
+    page.locator(f"#redaction-{made_id} [data-action=approve]").click()
+    expect_status(page, "Someone changed this after your page was loaded")
+    expect(page.locator("#review-status a:text-is('Reload the page')")).to_have_count(1)
+    expect(page.locator(f"#redaction-{made_id} .state")).to_have_text("pending")
+    assert query(lambda db: db.get(Redaction, made_id).status) is RedactionStatus.PENDING
+    assert page.evaluate(STILL) == "still here"
+    quiet_except(watched, (409,))
