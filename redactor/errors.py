@@ -34,6 +34,14 @@ class StaleVersion(DomainError):
 
 
 class InvalidInput(DomainError):
-    """The request is well-formed but its content is invalid (span, codes, name...): 422."""
+    """The request is well-formed but its content is invalid (span, codes, name...): 422.
+
+    ``field`` names the input at fault when the service knows it (``span``, ``codes``,
+    ``rationale``, ...), so that a form can show the message next to that field; None when
+    it is about the request as a whole."""
 
     code = "invalid"
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

@@ -282,8 +282,11 @@ def test_review_page_shows_each_portion_as_a_section_with_its_marking(cable, peo
     assert '<span class="marking mark-u">(U)</span>' in page
     assert "MEETING WITH MINISTER" in page and "E.O. 12958: 05/19/2019" in page
     assert "Propose a redaction" in page
-    # One script, from a file (the CSP forbids inline script), and no inline style.
-    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/js/review.js" defer>']
+    # Scripts only from files (the CSP forbids inline script), and no inline style: the
+    # vendored htmx and the page's own.
+    assert re.findall(r"<script[^>]*>", page) == [
+        '<script src="/static/js/htmx.min.js" defer>', '<script src="/static/js/review.js" defer>'
+    ]
     assert "style=" not in page.lower()
     assert '<dialog id="shortcuts-dialog"' in page
 
@@ -428,7 +431,9 @@ def test_bad_spans_and_codes_get_a_clear_422_and_change_nothing(
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert message in html.unescape(page)
-    assert f'href="/cables/{REF}#portion-0"' in page
+    # The review page itself comes back, the form as it was sent (issue 14).
+    assert 'id="propose-form"' in page and 'class="field-error"' in page
+    assert f'value="{form["start"]}"' in page
     assert counts(session) == before
 
 

@@ -43,12 +43,12 @@ def digest(value: str) -> str:
 
 def clean_text(value: object, what: str, *, required: bool) -> str:
     if not isinstance(value, str):
-        raise InvalidInput(f"the {what} must be text")
+        raise InvalidInput(f"the {what} must be text", field=what)
     value = value.strip()
     if required and not value:
-        raise InvalidInput(f"a {what} is required")
+        raise InvalidInput(f"a {what} is required", field=what)
     if len(value) > MAX_TEXT:
-        raise InvalidInput(f"the {what} is longer than {MAX_TEXT} characters")
+        raise InvalidInput(f"the {what} is longer than {MAX_TEXT} characters", field=what)
     return value
 
 
@@ -56,7 +56,7 @@ def parsed_codes(codes: Iterable[str] | str) -> list[str]:
     try:
         return list(parse_codes(codes))
     except CodeError as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput(str(exc), field="codes") from exc
 
 
 def place_span(
@@ -74,7 +74,7 @@ def place_span(
     try:
         span, region = regions.place(version.text, areas, start, end)
     except regions.PlacementError as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput(str(exc), field="span") from exc
     return span, region.portion_index
 
 

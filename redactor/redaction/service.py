@@ -45,7 +45,7 @@ withdrawn change leaves the approved row as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -75,6 +75,7 @@ from redactor.redaction.common import (
 from redactor.redaction.decisions import approve as approve
 from redactor.redaction.decisions import comment as comment
 from redactor.redaction.decisions import reject as reject
+from redactor.redaction.overlaps import check_new_span
 from redactor.redaction.spans import Span
 from redactor.review import states
 from redactor.review.policy import (
@@ -192,6 +193,8 @@ def propose(
     codes: Iterable[str] | str,
     rationale: str = "",
     version_number: int | None = None,
+    check_conflicts: bool = False,
+    confirmed: Collection[int] = (),
 ) -> Redaction:
     """Propose redacting ``[start, end)`` (code points) of ``cable``'s current version.
 
@@ -200,7 +203,11 @@ def propose(
     and must lie in one portion or header field; ``codes`` are normalised by
     :func:`~redactor.redaction.exemptions.parse_codes`. Raises ``NotFound`` (cable not
     visible), ``NotPermitted`` (not a reviewer), ``StaleVersion`` (span computed on another
-    version), ``InvalidInput`` (span, codes, rationale). Audits ``redaction.propose``.
+    version), ``InvalidInput`` (span, codes, rationale; ``field`` says which). With
+    ``check_conflicts``, after the input is valid, an exact duplicate of a pending or
+    approved redaction raises ``DuplicateProposal`` and an overlap with ones not in
+    ``confirmed`` raises ``OverlapNeedsConfirmation``
+    (:func:`~redactor.redaction.overlaps.check_new_span`). Audits ``redaction.propose``.
     """
     _start_proposal(session, actor, cable)
     if version_number is not None and version_number != cable.current_version:
@@ -212,6 +219,8 @@ def propose(
     span, portion_index = place_span(session, version, start, end)
     clean_codes = parsed_codes(codes)
     clean_rationale = clean_text(rationale, "rationale", required=False)
+    if check_conflicts:
+        check_new_span(session, version.id, span, confirmed=confirmed)
     return _create(
         session, actor, cable, version, span, portion_index, clean_codes, clean_rationale,
         whole_portion=False,
@@ -226,13 +235,15 @@ def withhold_portion(
     *,
     codes: Iterable[str] | str,
     rationale: str = "",
+    check_conflicts: bool = False,
+    confirmed: Collection[int] = (),
 ) -> Redaction:
     """Propose withholding all of portion ``portion_index`` of ``cable``'s current version.
 
     The span covers the portion's text after its number and marking: the cable's own
-    markings stay visible on release (``1. (C) [B1 1.4(D)]``). Raises as :func:`propose`,
-    and ``NotFound`` for a portion that does not exist, ``InvalidInput`` for one with no
-    text besides its marking.
+    markings stay visible on release (``1. (C) [B1 1.4(D)]``). Raises as :func:`propose`
+    (the conflict checks included), and ``NotFound`` for a portion that does not exist,
+    ``InvalidInput`` for one with no text besides its marking.
     """
     _start_proposal(session, actor, cable)
     version = version_of(session, cable)
@@ -262,6 +273,8 @@ def withhold_portion(
     span, _ = place_span(session, version, start, portion.end)
     clean_codes = parsed_codes(codes)
     clean_rationale = clean_text(rationale, "rationale", required=False)
+    if check_conflicts:
+        check_new_span(session, version.id, span, confirmed=confirmed)
     return _create(
         session, actor, cable, version, span, portion.index, clean_codes, clean_rationale,
         whole_portion=True,

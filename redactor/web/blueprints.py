@@ -25,6 +25,7 @@ from redactor.web.audit_views import audit_bp
 from redactor.web.auth import auth_bp
 from redactor.web.cables import cables_bp
 from redactor.web.declassify import declassify_bp
+from redactor.web.fragments import fragment_headers, is_fragment_request
 from redactor.web.held import held_bp
 from redactor.web.imports import imports_bp
 from redactor.web.refusals import record_refusal
@@ -119,6 +120,10 @@ def _error_response(status: int, code: str, message: str) -> Any:
     if _wants_json():
         return jsonify(error=code, message=message), status
     title = _TITLES.get(status, "Error")
+    if is_fragment_request():
+        body = render_template("errors/_fragment.html", status=status, title=title,
+                               message=message)
+        return body, status, fragment_headers()
     return (
         render_template("errors/error.html", status=status, title=title, message=message),
         status,
@@ -149,8 +154,9 @@ def _http_error(exc: HTTPException) -> Any:
     record_refusal(status, exc.name.lower().replace(" ", "_"), exc.description or "")
     response = _error_response(status, exc.name.lower().replace(" ", "_"), message)
     if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
-        body, code = response
-        return body, code, {"Allow": ", ".join(exc.valid_methods)}
+        body, code, *headers = response
+        allow = {"Allow": ", ".join(exc.valid_methods)}
+        return body, code, {**(headers[0] if headers else {}), **allow}
     return response
 
 

@@ -4,6 +4,14 @@
  * Everything here is an enhancement: every action is an ordinary form that also works
  * without this script (offsets can be typed into the "Enter offsets" fields).
  *
+ * In place. With htmx loaded (static/js/htmx.min.js, configured by the page's htmx-config
+ * meta), each form posts with HX-Request and the server answers with out-of-band fragments
+ * replacing the parts of the page it changed (templates/review/_fragment.html). This script
+ * only trusts an answer marked X-Redactor-Fragment (anything else, e.g. a sign-in page after
+ * the session ended, is not swapped and a message says what to do), moves the focus where
+ * the server says (X-Redactor-Focus), and keeps working after a swap: its handlers are
+ * delegated from the document, and the current portion is looked up again by id.
+ *
  * Offsets. The server cuts each portion into segment elements; each text segment carries
  * data-start, the code-point offset of its first character in the stored cable text, and
  * shows exactly that text. A badge standing for an invisible character carries data-cp="1"
@@ -169,9 +177,19 @@
     portion.scrollIntoView({ block: "start" });
   }
 
+  // After a swap the current portion may be a detached copy: use its replacement.
+  function liveCurrent() {
+    if (current && !current.isConnected) {
+      current = current.id ? document.getElementById(current.id) : null;
+      if (current) current.classList.add("is-current");
+    }
+    return current;
+  }
+
   function move(step) {
     var list = portions();
     if (!list.length) return;
+    liveCurrent();
     var index = current ? list.indexOf(current) : -1;
     var next = index < 0 ? (step > 0 ? 0 : list.length - 1)
       : Math.min(list.length - 1, Math.max(0, index + step));
@@ -181,7 +199,7 @@
   function currentPortion() {
     var active = document.activeElement;
     var inside = active && active.closest ? active.closest("section.portion[data-portion]") : null;
-    return inside || current;
+    return inside || liveCurrent();
   }
 
   function currentProposal() {
@@ -310,6 +328,80 @@
     event.preventDefault();
   }
 
+  /* ------------------------------------------------------------- in place (htmx) */
+
+  function showJsOnly(root) {
+    Array.prototype.forEach.call(root.querySelectorAll(".js-only"), function (el) {
+      el.hidden = false;
+    });
+  }
+
+  // The page's status line (an aria-live region) with `message`.
+  function say(message, isError) {
+    var region = document.getElementById("review-status");
+    if (!region) return;
+    var line = document.createElement("p");
+    line.className = "status-message " + (isError ? "status-error" : "status-success");
+    line.textContent = message;
+    region.replaceChildren(line);
+  }
+
+  var FALLBACK = {
+    400: "The request was refused (400): reload the page and try again.",
+    403: "You may not do that (403). Nothing was changed.",
+    404: "There is nothing here, or you may not see it (404). Nothing was changed.",
+    409: "Someone changed this after your page was loaded (409): reload the page.",
+    413: "That is larger than the server accepts (413).",
+    429: "Too many requests (429): wait a moment and try again.",
+  };
+
+  // Only a response marked as a fragment of this page is swapped in (of any status: an
+  // error fragment carries its message); anything else gets a message and swaps nothing.
+  function beforeSwap(event) {
+    var xhr = event.detail.xhr;
+    if (xhr.getResponseHeader("X-Redactor-Fragment") !== "1") {
+      event.detail.shouldSwap = false;
+      var signedOut = /\/login(\?|$)/.test(xhr.responseURL || "");
+      say(signedOut ? "You are signed out: reload the page to sign in again. Nothing was recorded."
+        : (FALLBACK[xhr.status] || "The server's answer (" + xhr.status +
+          ") cannot be shown here: reload the page."), true);
+      return;
+    }
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+    var focusId = xhr.getResponseHeader("X-Redactor-Focus");
+    var proposed = xhr.status === 200 && /^redaction-/.test(focusId || "") &&
+      event.detail.requestConfig && /\/(redactions|withhold)$/.test(event.detail.requestConfig.path || "");
+    // Once the new parts have settled (htmx keeps the old attributes of an element of the
+    // same id until then, e.g. the class of the field in error): htmx:afterSettle, or a
+    // timer should nothing have been swapped.
+    pendingSwap = { focusId: focusId, proposed: proposed };
+    window.setTimeout(settled, 250);
+  }
+
+  var pendingSwap = null;
+
+  function settled() {
+    if (!pendingSwap) return;
+    var done = pendingSwap;
+    pendingSwap = null;
+    afterSwap(done.focusId, done.proposed);
+  }
+
+  function afterSwap(focusId, proposed) {
+    showJsOnly(document);
+    liveCurrent();
+    if (proposed) lastSelection = null; // the form was emptied for the next proposal
+    var target = focusId && document.getElementById(focusId);
+    if (!target) return;
+    if (focusId === "propose") {
+      // A refused proposal: the field in error, or the confirmation, or the panel.
+      target = target.querySelector("[aria-invalid=true], .codes.has-error input, #propose-anyway") || target;
+    }
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "nearest" });
+  }
+
   function init() {
     document.addEventListener("selectionchange", function () {
       window.clearTimeout(init.timer);
@@ -324,23 +416,29 @@
         portion.classList.add("is-current");
       }
     });
-    Array.prototype.forEach.call(document.querySelectorAll(".js-only"), function (el) {
-      el.hidden = false;
-    });
-    Array.prototype.forEach.call(document.querySelectorAll("[data-use-selection]"), function (b) {
-      b.addEventListener("click", function () {
+    showJsOnly(document);
+    // Delegated: these buttons and links are replaced when a fragment arrives.
+    document.addEventListener("click", function (event) {
+      var target = event.target.closest ? event.target : event.target.parentElement;
+      var use = target && target.closest("[data-use-selection]");
+      if (use) {
         if (!lastSelection) {
           setStatus("Select the new span in the text first, then use this button.", false);
           return;
         }
-        fillForm(b.closest("form"), lastSelection);
-      });
-    });
-    Array.prototype.forEach.call(document.querySelectorAll("a[data-action=withhold]"), function (a) {
-      a.addEventListener("click", function (event) {
+        fillForm(use.closest("form"), lastSelection);
+        return;
+      }
+      var link = target && target.closest("a[data-action=withhold]");
+      if (link) {
         event.preventDefault();
-        withhold(a.getAttribute("data-portion"));
-      });
+        withhold(link.getAttribute("data-portion"));
+      }
+    });
+    document.addEventListener("htmx:beforeSwap", beforeSwap);
+    document.addEventListener("htmx:afterSettle", settled);
+    document.addEventListener("htmx:sendError", function () {
+      say("The server did not answer. Reload the page to see whether the action was recorded.", true);
     });
     var opener = document.querySelector("[data-open-shortcuts]");
     if (opener) opener.addEventListener("click", openShortcuts);

@@ -55,3 +55,19 @@ def drag_select(page, phrase: str) -> str:
     page.mouse.move(boxes["x2"], boxes["y2"], steps=8)
     page.mouse.up()
     return boxes["head"]
+
+
+STATUS_LINE = "#review-status .status-message"
+
+
+def in_place(page, action, expected: str) -> str:
+    """Run ``action()`` (a click or a key on the review page, answered in place by htmx)
+    and wait until the page's status line says ``expected``; returns the line. The line is
+    emptied first, so that the same words from an earlier action do not count."""
+    from playwright.sync_api import expect
+
+    page.evaluate("() => document.getElementById('review-status').replaceChildren()")
+    action()
+    line = page.locator(STATUS_LINE)
+    expect(line).to_contain_text(expected)
+    return line.inner_text()

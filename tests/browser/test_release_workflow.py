@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from redactor.review.policy import Role
-from tests.browser.helpers import drag_select
+from tests.browser.helpers import drag_select, in_place
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 UPDATE = os.environ.get("REDACTOR_UPDATE_SCREENSHOTS", "") == "1"
@@ -63,10 +63,9 @@ def open_cable(page, reference_id: str) -> None:
 
 def mark_all_reviewed(page) -> None:
     marks = page.locator("[data-action=mark]")
-    for _ in range(marks.count()):
-        with page.expect_navigation():
-            marks.first.click()
-    expect(marks).to_have_count(0)
+    for left in range(marks.count() - 1, -1, -1):
+        marks.first.click()  # answered in place
+        expect(marks).to_have_count(left)
 
 
 def approve_all_from_dashboard(watched, count: int) -> None:
@@ -78,8 +77,8 @@ def approve_all_from_dashboard(watched, count: int) -> None:
         link = page.locator("section[aria-labelledby=q-approve] tbody a").first
         link.click()
         page.wait_for_load_state()
-        with page.expect_navigation():
-            page.locator(".proposal-pending [data-action=approve]").first.click()
+        in_place(page, lambda: page.locator(".proposal-pending [data-action=approve]").first
+                 .click(), "Approved #")
     watched.dialogs.clear()
 
 
@@ -104,8 +103,8 @@ def test_release_authority_releases_packages_and_denies_by_clicks_only(
     page.check("#propose-codes input[value='B1']")
     page.check("#propose-codes input[value='1.4(D)']")
     page.fill("#propose-rationale", "A meeting place in use.")
-    with page.expect_navigation():
-        page.click("#propose-form button[type=submit]:not([formaction])")
+    in_place(page, lambda: page.click("#propose-form button[type=submit]:not([formaction])"),
+             "Redaction proposed.")
     # Not ready yet: the page says why in plain words, never the raw status.
     expect(page.locator("#release-state")).to_contain_text("Not ready to release")
     assert "in_review" not in page.inner_text("#release-panel")
@@ -119,8 +118,8 @@ def test_release_authority_releases_packages_and_denies_by_clicks_only(
         page.check("#propose-codes input[value='B1']")
         page.check("#propose-codes input[value='1.4(C)']")
         page.fill("#propose-rationale", "An intelligence source.")
-        with page.expect_navigation():
-            page.click("#propose-form button[formaction]")
+        in_place(page, lambda: page.click("#propose-form .withhold-box button[formaction]"),
+                 "Withholding of the portion proposed.")
     mark_all_reviewed(page)
 
     # -- the approver approves the three proposals from the dashboard queue

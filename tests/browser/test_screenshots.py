@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from redactor.cables.service import ImportStatus, import_cable
 from redactor.resources import PACKAGE_DIR
 from redactor.review.policy import Role
-from tests.browser.helpers import drag_select
+from tests.browser.helpers import drag_select, in_place
 from tests.fixtures_store import MAX_BYTES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -41,8 +41,8 @@ def propose(page, base: str, word: str, codes: list[str], why: str) -> None:
     for code in codes:
         page.check(f"#propose-codes input[value='{code}']")
     page.fill("#propose-rationale", why)
-    with page.expect_navigation():
-        page.click("#propose-form button[type=submit]:not([formaction])")
+    in_place(page, lambda: page.click("#propose-form button[type=submit]:not([formaction])"),
+             "Redaction proposed.")
 
 
 def test_screenshots_of_the_main_pages(person, session, artifacts):
@@ -63,8 +63,8 @@ def test_screenshots_of_the_main_pages(person, session, artifacts):
     page.goto(f"{base}/dashboard")
     page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
     page.goto(f"{base}/cables/{SAMPLE}")
-    with page.expect_navigation():
-        page.locator(".proposal-pending [data-action=approve]").first.click()
+    in_place(page, lambda: page.locator(".proposal-pending [data-action=approve]").first.click(),
+             "Approved #")
 
     page = review.page
     page.goto(f"{base}/cables/{SAMPLE}")
