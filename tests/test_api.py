@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from redactor.models import ApiToken, AuditEntry, Redaction, RedactionStatus, Release
+from redactor.models import ApiToken, AuditEntry, Cable, Redaction, RedactionStatus, Release
 from redactor.review.policy import Level, Role
 from tests.test_api_support import BODY, api_factory, error_code, issue_token, offsets_of
 
@@ -195,7 +195,9 @@ def test_viewing_a_classified_cable_is_audited_as_on_the_page(reviewer, cable, s
     reviewer.get(f"/api/v1/cables/{CABLE}")
     entry = session.scalars(select(AuditEntry).where(AuditEntry.seq > before)).one()
     session.rollback()
-    assert (entry.action, entry.actor_name, entry.object_id) == ("cable.view", "rita", CABLE)
+    cable_id = session.scalar(select(Cable.id).where(Cable.reference_id == CABLE))
+    assert (entry.action, entry.actor_name, entry.object_id) == ("cable.view", "rita",
+                                                                 str(cable_id))
 
 
 # --------------------------------------------------------------------------- clearance

@@ -20,7 +20,8 @@ from redactor.errors import (
 )
 from redactor.review.policy import can_import, can_manage_users, can_read_audit
 from redactor.web.admin import admin_bp
-from redactor.web.api import api_bp
+from redactor.web.api import api_bp, http_error
+from redactor.web.api.common import error_body
 from redactor.web.audit_views import audit_bp
 from redactor.web.auth import auth_bp
 from redactor.web.cables import cables_bp
@@ -117,7 +118,7 @@ def _wants_json() -> bool:
 
 def _error_response(status: int, code: str, message: str) -> Any:
     if _wants_json():
-        return jsonify(error=code, message=message), status
+        return jsonify(error_body(code, message)), status
     title = _TITLES.get(status, "Error")
     return (
         render_template("errors/error.html", status=status, title=title, message=message),
@@ -144,6 +145,8 @@ def _csrf_error(exc: CSRFError) -> Any:
 
 
 def _http_error(exc: HTTPException) -> Any:
+    if _wants_json():  # a routing error of the API: no blueprint was chosen
+        return http_error(exc)
     status = exc.code or 500
     message = _GENERIC.get(status) or exc.description or _TITLES.get(status, "Error")
     record_refusal(status, exc.name.lower().replace(" ", "_"), exc.description or "")

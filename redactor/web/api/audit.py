@@ -1,28 +1,34 @@
-"""The audit record: read it, verify it."""
+"""The audit record: read it, page by page, and verify it (auditors and administrators)."""
+
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from typing import Any
+
+from flask import current_app
+from pydantic import Field
 
 from redactor import audit
-from redactor import audit_log as audit_read  # not audit_log: the view below has that name
-from redactor.errors import (
-    NotPermitted,
-)
+from redactor import audit_log as audit_read
+from redactor.errors import NotPermitted
 from redactor.review.policy import can_read_audit
 from redactor.web.api.common import (
-    _FAULTS_SHOWN,
-    AUDIT_PAGE_MAX,
+    Cursor,
+    DateTime,
+    Query,
+    QueryDate,
+    Reply,
+    ShortText,
     actor,
-    api_bp,
     decode_cursor,
     encode_cursor,
-    query_date,
+    operation,
     query_int,
-    query_text,
 )
 from redactor.web.extensions import db_session
 
-# --------------------------------------------------------------------------- audit
+AUDIT_PAGE_MAX = 200
+_FAULTS_SHOWN = 20
+AuditPageSize = query_int(1, AUDIT_PAGE_MAX)
 
 
 def _require_auditor() -> None:
@@ -30,33 +36,91 @@ def _require_auditor() -> None:
         raise NotPermitted("only auditors and administrators read the audit record")
 
 
-@api_bp.get("/audit")
-def audit_log():
+class AuditQuery(Query):
+    user: ShortText = Field("", description="Actor's username.")
+    action: ShortText = Field("", description="Action name.")
+    object: ShortText = Field("", description="Object id.")
+    since: QueryDate | None = Field(None, description="On or after (YYYY-MM-DD, UTC).")
+    until: QueryDate | None = Field(None, description="On or before (YYYY-MM-DD, UTC).")
+    limit: AuditPageSize = Field(50, description="Size.")
+    cursor: Cursor | None = None
+
+
+class AuditEntryReply(Reply):
+    seq: int
+    at: DateTime
+    actor_id: int | None
+    actor_name: str
+    action: str
+    object_type: str
+    object_id: str
+    payload: dict[str, Any] | str = Field(description="The entry's JSON payload (entries about "
+                                          "a cable above the reader's clearance are left out "
+                                          "of the answer altogether).")
+    cable_id: int | None = Field(description="The internal id of the cable the entry "
+                                 "concerns, if any (covered by the entry's MAC).")
+    client_addr: str
+    prev_mac: str
+    mac: str
+
+
+class AuditHead(Reply):
+    seq: int
+    mac: str
+
+
+class AuditPage(Reply):
+    """Entries, newest first."""
+
+    items: list[AuditEntryReply]
+    next_cursor: str | None
+    head: AuditHead
+
+
+@operation("GET", "/audit", "The audit record, newest first (auditors and administrators)",
+           query=AuditQuery, reply=AuditPage, errors=(403,), guard=_require_auditor,
+           operation_id="listAudit")
+def audit_log(args: AuditQuery) -> AuditPage:
     """The audit record, newest first; entries about cables above the caller's clearance do
     not exist for the caller (:mod:`redactor.audit_log`). Filters as on the auditor's page."""
-    _require_auditor()
     session, user = db_session(), actor()
     criteria = audit_read.AuditFilter(
-        actor=query_text("user", limit=64),
-        action=query_text("action", limit=64),
-        object_id=query_text("object", limit=64),
-        since=query_date("since"),
-        until=query_date("until"),
+        actor=args.user, action=args.action, object_id=args.object, since=args.since,
+        until=args.until,
     )
-    limit = query_int("limit", minimum=1, maximum=AUDIT_PAGE_MAX) or 50
-    before = decode_cursor("audit")
-    page = audit_read.page_entries(session, criteria, reader=user, before=before, limit=limit)
-    entries = [audit_read.export_record(entry) for entry in page.entries]
+    before = decode_cursor("audit", args.cursor)
+    page = audit_read.page_entries(session, criteria, reader=user, before=before,
+                                   limit=args.limit)
     older = encode_cursor("audit", page.entries[-1].seq) if page.has_older else None
-    head = audit.chain_head_summary(session)
+    reply = AuditPage(
+        items=[audit_read.export_record(entry) for entry in page.entries],
+        next_cursor=older,
+        head=audit.chain_head_summary(session),
+    )
     session.commit()
-    return jsonify(items=entries, next_cursor=older, head=head)
+    return reply
 
 
-@api_bp.post("/audit/verify")
-def audit_verify():
+class VerifyReport(Reply):
+    """The verification."""
+
+    ok: bool
+    count: int
+    head_seq: int
+    head_mac: str
+    checkpoints: int
+    faults: int
+    first_fault: str | None
+    summary: str
+    fault_list: list[str]
+
+
+@operation("POST", "/audit/verify",
+           "Verify the audit chain and checkpoints (auditors, administrators)",
+           reply=VerifyReport, errors=(403,), guard=_require_auditor,
+           operation_id="verifyAudit")
+def audit_verify() -> VerifyReport:
     """Verify the chain against the instance's checkpoints; the check is itself audited."""
-    _require_auditor()
     session = db_session()
     report = audit.verify_instance(
         session, session.info["audit_key"], current_app.config["INSTANCE"]
@@ -65,9 +129,8 @@ def audit_verify():
     audit.record(session, actor(), "audit.verify", ("audit", ""), report.as_dict())
     session.commit()
     faults = sorted(report.faults, key=lambda f: (f.seq is None, f.seq or 0))
-    return jsonify(
+    return VerifyReport(
         **report.as_dict(),
         summary=report.summary(),
         fault_list=[str(fault) for fault in faults[:_FAULTS_SHOWN]],
     )
-

@@ -1,69 +1,71 @@
-"""What the API's areas share: the blueprint, errors, the actor, input readers, cursors,
-loading and the JSON builders."""
+"""What the API's areas share: the declaration of an operation, the input types, errors,
+cursors, loading, and the replies that several areas give.
+
+Each view is declared with :func:`operation`: its method and path, the Pydantic models of
+its request body, query arguments and reply, and the error statuses it may answer. The
+declaration is used twice: by :func:`operation`'s wrapper, which validates the input with the
+models before the view runs (and turns the view's reply model into JSON), and by
+:mod:`redactor.web.api.spec`, which composes the OpenAPI document from the same models. So
+what the API accepts and answers is what the document says, by construction.
+
+Validation maps to the API's errors as the hand-written readers did: a body that is not a
+JSON object, a missing, unknown or mistyped field (strict: ``1.0``, ``"1"`` and ``true`` are
+not integers), or a bad query argument is 400 ``bad_request``; text no column can store (a
+NUL, an unpaired surrogate) and more than 100 exemption codes are 422 ``invalid``, as the
+service's own refusals of content.
+"""
+
 from __future__ import annotations
 
 import base64
 import binascii
 import json
 import re
-import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import wraps
-from typing import Any, NoReturn
+from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Response, current_app, g, jsonify, request, url_for
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 
-from redactor.cables.access import (
-    get_visible_cable,
-)
+from redactor.cables.access import get_visible_cable
 from redactor.cables.service import REFERENCE_ID_RE
-from redactor.errors import (
-    DomainError,
-    IllegalTransition,
-    InvalidInput,
-    NotFound,
-    NotPermitted,
-    StaleVersion,
-)
+from redactor.errors import InvalidInput, NotFound
 from redactor.models import (
     MAX_ID,
     Cable,
+    CableStatus,
     CableVersion,
     Redaction,
+    RedactionStatus,
     Release,
     ReleaseArtifact,
     User,
 )
 from redactor.release import service as releases
 from redactor.review import service as review
-from redactor.web.extensions import csrf, db_session
+from redactor.review.policy import Level
+from redactor.web.extensions import db_session
+from redactor.web.inputs import unstorable
 
-api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
-# Bearer tokens, not cookies, authenticate this blueprint: there is no ambient credential
-# for a cross-site request to ride on, so CSRF tokens have nothing to protect here.
-csrf.exempt(api_bp)
-
-#: Largest id any table holds (32-bit INTEGER on PostgreSQL); larger ids are simply unknown.
-MAX_IMPORT_FILES = 1000
+M = TypeVar("M", bound=BaseModel)
 MAX_QUERY_LENGTH = 200
-AUDIT_PAGE_MAX = 200
-ARTIFACT_NAMES = tuple(kind for kind, _ in releases.ARTIFACT_KINDS)
-_FAULTS_SHOWN = 20
-_PUBLIC_ENDPOINTS = {"api.openapi_spec"}
-
-#: HTTP status of each domain error; the most specific class first.
-DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
-    (NotFound, 404),
-    (NotPermitted, 403),
-    (releases.ReleaseBlocked, 409),
-    (IllegalTransition, 409),
-    (StaleVersion, 409),
-    (InvalidInput, 422),
-)
-_NOT_FOUND_MESSAGE = "There is nothing here, or you may not see it."
-
+MAX_CODES = 100
+NOT_FOUND_MESSAGE = "There is nothing here, or you may not see it."
 
 # --------------------------------------------------------------------------- errors
 
@@ -83,11 +85,12 @@ def error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None):
+def error_response(status: int, code: str, message: str) -> Response:
+    """An answer in the error shape, with ``WWW-Authenticate`` on a 401."""
     response = jsonify(error_body(code, message))
     response.status_code = status
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="redactor"'
     return response
 
 
@@ -96,137 +99,248 @@ def malformed(message: str) -> NoReturn:
     raise ApiError(400, "bad_request", message)
 
 
-def actor() -> User:
-    """The user the request's token authenticates."""
-    return g.api_actor
+#: Pydantic error types that are refusals of content (422), not of form (400).
+_CONTENT_ERRORS = {"unstorable", "too_many_codes"}
 
 
-def _committing(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Commit the request's session after the view returns (not when it raises)."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        result = view(*args, **kwargs)
-        db_session().commit()
-        return result
-
-    return wrapped
+def _place(loc: tuple[int | str, ...]) -> str:
+    text = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+    text = text.lstrip(".") or "body"
+    return repr(text if len(text) <= 80 else text[:79] + "…")
 
 
-# --------------------------------------------------------------------------- reading input
+def refuse(exc: ValidationError, what: str) -> NoReturn:
+    """Raise the API's refusal for a failed validation of ``what`` ("field", "argument")."""
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    form = [e for e in errors if e["type"] not in _CONTENT_ERRORS]
+    first = (form or errors)[0]
+    place = _place(first["loc"])
+    if not form:
+        raise InvalidInput(f"the {what} {place}: {first['msg']}")
+    if first["type"] == "missing":
+        malformed(f"the {what} {place} is required")
+    if first["type"] == "extra_forbidden":
+        malformed(f"unknown {what}: {place}")
+    malformed(f"the {what} {place}: {first['msg']}")
 
 
-def body() -> dict[str, Any]:
-    """The request body as a JSON object; ``{}`` for an empty body. 400 otherwise; 413 when
-    it is larger than ``MAX_CONTENT_LENGTH`` (raised by Werkzeug while reading)."""
+# --------------------------------------------------------------------------- input types
+
+
+def _storable(value: str) -> str:
+    if unstorable(value):
+        raise PydanticCustomError("unstorable", "contains a NUL character or an unpaired surrogate")
+    return value
+
+
+def _at_most_codes(value: list[str]) -> list[str]:
+    if len(value) > MAX_CODES:
+        raise PydanticCustomError("too_many_codes", f"at most {MAX_CODES} exemption codes")
+    return value
+
+
+def _digits(value: Any) -> Any:
+    # Query arguments are text: only plain digits are a number ("+5", "5_0", "5.0" are not).
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,12}", value):
+        raise PydanticCustomError("int_parsing", "must be an integer")
+    return value
+
+
+def _iso_day(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise PydanticCustomError("date_parsing", "must be a date (YYYY-MM-DD)")
+    return value
+
+
+def _before_last_day(value: date) -> date:
+    if value >= date.max:  # an inclusive end is the next day's start: keep one in range
+        raise PydanticCustomError("date_range", "lies too far in the future")
+    return value
+
+
+#: Text of a request body: a JSON string that a text column can store.
+Text = Annotated[StrictStr, AfterValidator(_storable)]
+#: Exemption codes, as written (the service checks each against the list of codes).
+Codes = Annotated[list[Text], AfterValidator(_at_most_codes), Field(json_schema_extra={
+    "maxItems": MAX_CODES})]
+
+
+def one_of(values: Any) -> Any:
+    """The type of a string that is one of ``values``."""
+    return Literal[tuple(values)]
+
+
+def query_text(limit: int) -> Any:
+    """The type of a query argument's text: at most ``limit`` characters, no control
+    characters."""
+    return Annotated[
+        str, StringConstraints(max_length=limit, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")
+    ]
+
+
+def query_int(minimum: int, maximum: int) -> Any:
+    """The type of an integer query argument in ``[minimum, maximum]``."""
+    return Annotated[int, BeforeValidator(_digits), Field(ge=minimum, le=maximum)]
+
+
+SearchText = query_text(MAX_QUERY_LENGTH)
+ShortText = query_text(64)
+
+
+QueryDate = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_before_last_day)]
+VersionNumber = query_int(1, MAX_ID)
+Cursor = Annotated[str, Field(max_length=100, description="Opaque: the next_cursor of the "
+                              "previous page.")]
+#: A moment, written ISO 8601 (UTC) by :func:`iso`.
+DateTime = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
+class Body(BaseModel):
+    """A request body: exactly the declared fields (a misspelt ``"verison"`` is refused)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Query(BaseModel):
+    """Query arguments: other arguments are ignored, as by any web page."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class Reply(BaseModel):
+    """A JSON answer: exactly the declared fields."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- operations
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the API, as :func:`operation` declared it."""
+
+    method: str
+    rule: str
+    endpoint: str
+    operation_id: str
+    summary: str
+    description: str
+    handler: Callable[..., Any]
+    reply: type[BaseModel] | None
+    status: int
+    body: type[BaseModel] | None
+    body_required: bool
+    query: type[BaseModel] | None
+    errors: tuple[int, ...]
+    public: bool
+    content: dict[str, Any] | None
+
+
+#: Every declared operation, in declaration order (registered by ``redactor.web.api``).
+OPERATIONS: list[Operation] = []
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def operation(
+    method: str,
+    rule: str,
+    summary: str,
+    *,
+    reply: type[BaseModel] | None,
+    status: int = 200,
+    body: type[BaseModel] | None = None,
+    body_required: bool = True,
+    query: type[BaseModel] | None = None,
+    errors: tuple[int, ...] = (),
+    public: bool = False,
+    commits: bool = False,
+    operation_id: str | None = None,
+    content: dict[str, Any] | None = None,
+    guard: Callable[[], None] | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a view: it receives its path arguments, ``body`` (an instance of ``body``)
+    and ``args`` (of ``query``) when declared, and returns an instance of ``reply`` (or a
+    :class:`Response` for a file). ``commits``: commit the request's session after the view
+    returns (never when it raises). ``errors``: the statuses besides 400 and 401 it may
+    answer, for the document. ``guard``: a check of the caller (a role) made before the
+    input is read, so that who may not call the operation learns nothing from its input."""
+
+    def declare(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def handler(**path: Any) -> Any:
+            kwargs = dict(path)
+            if guard is not None:
+                guard()
+            if body is not None:
+                kwargs["body"] = read_body(body)  # empty: {}, so optional as declared
+            if query is not None:
+                kwargs["args"] = read_query(query)
+            result = view(**kwargs)
+            if not isinstance(result, Response):
+                result = jsonify(result.model_dump(mode="json", by_alias=True))
+                result.status_code = status
+            if commits:
+                db_session().commit()
+            return result
+
+        OPERATIONS.append(
+            Operation(
+                method=method.upper(),
+                rule=rule,
+                endpoint=view.__name__,
+                operation_id=operation_id or _camel(view.__name__),
+                summary=summary,
+                description=(view.__doc__ or "").strip(),
+                handler=handler,
+                reply=reply,
+                status=status,
+                body=body,
+                body_required=body_required,
+                query=query,
+                errors=errors,
+                public=public,
+                content=content,
+            )
+        )
+        return handler
+
+    return declare
+
+
+def read_body(model: type[M]) -> M:
+    """The request body validated by ``model``; an empty body is ``{}``. 400 for anything
+    but a JSON object; 413 when it is larger than ``MAX_CONTENT_LENGTH`` (raised by Werkzeug
+    while reading)."""
     raw = request.get_data(cache=True)
-    if not raw.strip():
-        return {}
-    try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError):
-        malformed("the body is not valid JSON")
+    value: Any = {}
+    if raw.strip():
+        try:
+            value = json.loads(raw)
+        except (ValueError, RecursionError):
+            malformed("the body is not valid JSON")
     if not isinstance(value, dict):
         malformed("the body must be a JSON object")
-    return value
-
-
-def only(data: dict[str, Any], *allowed: str) -> None:
-    """400 for a field not in ``allowed`` (a misspelt ``"verison"`` must not pass silently)."""
-    unknown = sorted(key for key in data if key not in allowed)
-    if unknown:
-        malformed(f"unknown field(s): {', '.join(unknown)[:200]}")
-
-
-def _missing(key: str) -> NoReturn:
-    malformed(f"the field {key!r} is required")
-
-
-def int_field(data: dict[str, Any], key: str, *, required: bool = True) -> int | None:
-    """An integer field (not a bool, float or string); 400 when missing or of another type.
-    Its range is for the service to judge (a span past the end is 422, a version 409)."""
-    if key not in data or data[key] is None:
-        if required:
-            _missing(key)
-        return None
-    value = data[key]
-    if type(value) is not int:
-        malformed(f"the field {key!r} must be an integer")
-    return value
-
-
-def check_text(value: str, what: str) -> str:
-    """``value`` if it can be stored: 422 for NUL or unpaired surrogates (JSON allows both;
-    no database column does)."""
-    if "\x00" in value or any(unicodedata.category(ch) == "Cs" for ch in value):
-        raise InvalidInput(f"the {what} contains a NUL character or an unpaired surrogate")
-    return value
-
-
-def str_field(data: dict[str, Any], key: str, *, required: bool = True) -> str | None:
-    """A text field; 400 when missing or not a string, 422 when unstorable."""
-    if key not in data or data[key] is None:
-        if required:
-            _missing(key)
-        return None
-    value = data[key]
-    if not isinstance(value, str):
-        malformed(f"the field {key!r} must be a string")
-    return check_text(value, key)
-
-
-def codes_field(data: dict[str, Any], key: str, *, required: bool = True) -> list[str] | None:
-    """A list of strings; 400 when missing or of another shape."""
-    if key not in data or data[key] is None:
-        if required:
-            _missing(key)
-        return None
-    value = data[key]
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        malformed(f"the field {key!r} must be an array of strings")
-    if len(value) > 100:
-        raise InvalidInput("at most 100 exemption codes")
-    return [check_text(item, "exemption code") for item in value]
-
-
-def query_text(name: str, *, limit: int = MAX_QUERY_LENGTH) -> str:
-    """A query argument (stripped; ``""`` when absent); 400 when longer than ``limit`` or
-    holding a control character."""
-    value = request.args.get(name, "").strip()
-    if len(value) > limit:
-        malformed(f"the argument {name!r} is longer than {limit} characters")
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
-        malformed(f"the argument {name!r} contains a control character")
-    return value
-
-
-def query_int(name: str, *, minimum: int, maximum: int) -> int | None:
-    """An integer query argument in ``[minimum, maximum]`` (None when absent); 400 otherwise."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if not re.fullmatch(r"[0-9]{1,12}", raw):
-        malformed(f"the argument {name!r} must be an integer")
-    value = int(raw)
-    if not minimum <= value <= maximum:
-        malformed(f"the argument {name!r} must lie between {minimum} and {maximum}")
-    return value
-
-
-def query_date(name: str) -> date | None:
-    """A ``YYYY-MM-DD`` query argument (None when absent); 400 otherwise."""
-    raw = query_text(name, limit=10)
-    if not raw:
-        return None
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
-        malformed(f"the argument {name!r} must be a date (YYYY-MM-DD)")
     try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        malformed(f"the argument {name!r} must be a date (YYYY-MM-DD)")
-    if value >= date.max:  # an inclusive end is the next day's start: keep one in range
-        malformed(f"the argument {name!r} lies too far in the future")
-    return value
+        return model.model_validate(value)
+    except ValidationError as exc:
+        refuse(exc, "field")
+
+
+def read_query(model: type[M]) -> M:
+    """The query arguments validated by ``model`` (each stripped; an empty one is absent)."""
+    values = {key: value.strip() for key, value in request.args.items()}
+    try:
+        return model.model_validate({key: value for key, value in values.items() if value})
+    except ValidationError as exc:
+        refuse(exc, "argument")
+
+
+# --------------------------------------------------------------------------- cursors
 
 
 def encode_cursor(kind: str, value: int) -> str:
@@ -235,15 +349,12 @@ def encode_cursor(kind: str, value: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(kind: str) -> int | None:
-    """The position in the ``cursor`` argument (None when absent); 400 for a cursor this
-    API did not make for this list."""
-    raw = request.args.get("cursor", "")
+def decode_cursor(kind: str, raw: str | None) -> int | None:
+    """The position in cursor ``raw`` (None when absent); 400 for a cursor this API did not
+    make for this list."""
     if not raw:
         return None
     try:
-        if len(raw) > 100:
-            raise ValueError
         decoded = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
         value = decoded["v"]
         if decoded["k"] != kind or type(value) is not int or not 0 <= value <= MAX_ID:
@@ -256,6 +367,11 @@ def decode_cursor(kind: str) -> int | None:
 # --------------------------------------------------------------------------- loading
 
 
+def actor() -> User:
+    """The user the request's token authenticates."""
+    return g.api_actor
+
+
 def visible_cable(reference_id: str) -> Cable:
     """The cable the caller may see, or 404 (a malformed id is as unknown as any other)."""
     if not REFERENCE_ID_RE.fullmatch(reference_id):
@@ -265,17 +381,14 @@ def visible_cable(reference_id: str) -> Cable:
 
 def load_redaction(redaction_id: int) -> Redaction:
     """Redaction ``redaction_id`` or 404; the service checks the caller's clearance."""
-    redaction = db_session().get(Redaction, redaction_id) if redaction_id <= MAX_ID else None
+    redaction = db_session().get(Redaction, redaction_id)
     if redaction is None:
         raise NotFound("no such redaction")
     return redaction
 
 
-def _approvals_required() -> int:
+def approvals_required() -> int:
     return int(current_app.config.get("APPROVALS_REQUIRED") or 1)
-
-
-# --------------------------------------------------------------------------- JSON views
 
 
 def iso(moment: datetime | date | None) -> str | None:
@@ -289,57 +402,150 @@ def iso(moment: datetime | date | None) -> str | None:
     return moment.isoformat()
 
 
-def user_json(user: User | None) -> dict[str, Any] | None:
-    return None if user is None else {"id": user.id, "username": user.username}
+# --------------------------------------------------------------------------- shared replies
 
 
-def redaction_json(redaction: Redaction, reference_id: str, version: int) -> dict[str, Any]:
+class ErrorDetail(Reply):
+    code: str = Field(description="Stable, for programs.")
+    message: str = Field(description="For people.")
+
+
+class Error(Reply):
+    """The one error shape of this API."""
+
+    error: ErrorDetail
+
+
+class UserRef(Reply):
+    id: int
+    username: str
+
+
+LevelName = one_of(Level.__members__)
+CableState = one_of([s.value for s in CableStatus])
+DecisionKind = one_of(["approve", "reject"])
+RedactionState = one_of([s.value for s in RedactionStatus])
+EffectiveState = one_of([*(s.value for s in RedactionStatus), "awaiting"])
+
+
+class DecisionReply(Reply):
+    id: int
+    kind: DecisionKind
+    approver: UserRef
+    reason: str
+    revision: int
+    void: bool
+    created_at: DateTime
+
+
+class RedactionReply(Reply):
+    """A proposal."""
+
+    id: int
+    reference_id: str
+    version: int
+    portion_index: int | None
+    start: int
+    end: int
+    codes: list[str]
+    rationale: str
+    status: RedactionState
+    revision: int
+    row_version: int = Field(description="Send it back as `version` with every decision or edit.")
+    proposer: UserRef
+    approvals: int
+    approvals_required: int
+    effective_status: EffectiveState = Field(
+        description="The status under the approvals now required: `awaiting` is an approved "
+        "redaction short of them (still hidden; the release waits).",
+    )
+    replaces_id: int | None = Field(description="The approved redaction this pending change "
+                                    "(or withdrawal request) replaces once a second person "
+                                    "approves it.")
+    withdraws: bool
+    decisions: list[DecisionReply]
+    created_at: DateTime
+    updated_at: DateTime
+
+
+def _user(user: User | None) -> UserRef:
+    assert user is not None  # held by a foreign key
+    return UserRef(id=user.id, username=user.username)
+
+
+def redaction_reply(redaction: Redaction, reference_id: str, version: int) -> RedactionReply:
+    """A redaction as the API shows it, on version ``version`` of cable ``reference_id``."""
     valid = review.valid_approvals(redaction, list(redaction.decisions))
-    return {
-        "id": redaction.id,
-        "reference_id": reference_id,
-        "version": version,
-        "portion_index": redaction.portion_index,
-        "start": redaction.start,
-        "end": redaction.end,
-        "codes": list(redaction.codes),
-        "rationale": redaction.rationale,
-        "status": str(redaction.status),
-        "revision": redaction.revision,
-        "row_version": redaction.row_version,
-        "proposer": user_json(redaction.proposer),
-        "approvals": len(valid),
-        "approvals_required": _approvals_required(),
-        # "awaiting": approved, short of the approvals now required (still hidden).
-        "effective_status": review.effective_status(redaction, _approvals_required()),
-        "replaces_id": redaction.replaces_id,
-        "withdraws": bool(redaction.withdraws),
-        "decisions": [
-            {
-                "id": d.id,
-                "kind": str(d.kind),
-                "approver": user_json(d.approver),
-                "reason": d.reason,
-                "revision": d.revision,
-                "void": bool(d.void),
-                "created_at": iso(d.created_at),
-            }
+    required = approvals_required()
+    return RedactionReply(
+        id=redaction.id,
+        reference_id=reference_id,
+        version=version,
+        portion_index=redaction.portion_index,
+        start=redaction.start,
+        end=redaction.end,
+        codes=list(redaction.codes),
+        rationale=redaction.rationale,
+        status=str(redaction.status),
+        revision=redaction.revision,
+        row_version=redaction.row_version,
+        proposer=_user(redaction.proposer),
+        approvals=len(valid),
+        approvals_required=required,
+        effective_status=review.effective_status(redaction, required),
+        replaces_id=redaction.replaces_id,
+        withdraws=bool(redaction.withdraws),
+        decisions=[
+            DecisionReply(
+                id=d.id, kind=str(d.kind), approver=_user(d.approver), reason=d.reason,
+                revision=d.revision, void=bool(d.void), created_at=iso(d.created_at),
+            )
             for d in redaction.decisions
         ],
-        "created_at": iso(redaction.created_at),
-        "updated_at": iso(redaction.updated_at),
-    }
+        created_at=iso(redaction.created_at),
+        updated_at=iso(redaction.updated_at),
+    )
 
 
-def _redaction_reply(redaction: Redaction) -> dict[str, Any]:
+def redaction_of(redaction: Redaction) -> RedactionReply:
+    """:func:`redaction_reply` on the redaction's own cable and version."""
     session = db_session()
     cable = session.get(Cable, redaction.cable_id)
     version = session.get(CableVersion, redaction.version_id)
     assert cable is not None and version is not None  # held by foreign keys
-    return redaction_json(redaction, cable.reference_id, version.number)
+    return redaction_reply(redaction, cable.reference_id, version.number)
 
 
-def release_json(release: Release, reference_id: str) -> dict[str, Any]:
+ArtifactName = one_of(kind for kind, _ in releases.ARTIFACT_KINDS)
+
+
+class ArtifactReply(Reply):
+    name: ArtifactName
+    file_name: str
+    media_type: str
+    sha256: str
+    size: int
+    url: str
+
+
+class ReleaseReply(Reply):
+    """The release."""
+
+    id: int
+    reference_id: str
+    version: int | None
+    case_number: str
+    doc_number: str
+    disposition: str
+    released_at: DateTime
+    released_by: int
+    audit_head: str | None
+    record: dict[str, Any]
+    artifacts: list[ArtifactReply]
+
+
+def release_reply(release: Release, reference_id: str) -> ReleaseReply:
+    """A release of cable ``reference_id`` with its record and files."""
     session = db_session()
     version = session.get(CableVersion, release.version_id)
     artifacts = session.execute(
@@ -352,27 +558,26 @@ def release_json(release: Release, reference_id: str) -> dict[str, Any]:
         .where(ReleaseArtifact.release_id == release.id)
         .order_by(ReleaseArtifact.id)
     ).all()
-    return {
-        "id": release.id,
-        "reference_id": reference_id,
-        "version": version.number if version is not None else None,
-        "case_number": release.case_number,
-        "doc_number": release.doc_number,
-        "disposition": release.disposition,
-        "released_at": iso(release.released_at),
-        "released_by": release.released_by_id,
-        "audit_head": release.audit_head,
-        "record": releases.manifest_record(release.record, names_staff=True),
-        "artifacts": [
-            {
-                "name": row.name,
-                "file_name": releases.file_name(release.doc_number, row.name),
-                "media_type": row.media_type,
-                "sha256": row.sha256,
-                "size": row.size,
-                "url": url_for("api.release_artifact", release_id=release.id, name=row.name),
-            }
+    return ReleaseReply(
+        id=release.id,
+        reference_id=reference_id,
+        version=version.number if version is not None else None,
+        case_number=release.case_number,
+        doc_number=release.doc_number,
+        disposition=release.disposition,
+        released_at=iso(release.released_at),
+        released_by=release.released_by_id,
+        audit_head=release.audit_head,
+        record=releases.manifest_record(release.record, names_staff=True),
+        artifacts=[
+            ArtifactReply(
+                name=row.name,
+                file_name=releases.file_name(release.doc_number, row.name),
+                media_type=row.media_type,
+                sha256=row.sha256,
+                size=row.size,
+                url=url_for("api.release_artifact", release_id=release.id, name=row.name),
+            )
             for row in artifacts
         ],
-    }
-
+    )

@@ -1,75 +1,90 @@
-"""Imports: ``POST /cables``."""
+"""Imports: ``POST /cables``, texts in the body, a report per text."""
+
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from typing import Literal
+
+from flask import current_app
+from pydantic import Field, StrictStr
 
 from redactor.cables.service import import_cable
-from redactor.errors import (
-    NotPermitted,
-)
+from redactor.errors import NotPermitted
 from redactor.review.policy import can_import
-from redactor.web.api.common import (
-    MAX_IMPORT_FILES,
-    ApiError,
-    _committing,
-    actor,
-    api_bp,
-    body,
-    malformed,
-    only,
-)
+from redactor.web.api.common import ApiError, Body, Reply, actor, operation
 from redactor.web.extensions import db_session
 
+MAX_IMPORT_FILES = 1000
+Outcome = Literal["imported", "unchanged", "new_version", "failed"]
 
-@api_bp.post("/cables")
-@_committing
-def import_cables():
-    """Import cable texts: ``{"cables": [{"name": ..., "text": ...}]}``; a report per file."""
+
+class ImportFile(Body):
+    # Not Text: a NUL or an unpaired surrogate is refused per file, with its line, by the
+    # import service, as in a file on disk.
+    name: StrictStr
+    text: StrictStr
+
+
+class ImportRequest(Body):
+    cables: list[ImportFile] = Field(min_length=1, json_schema_extra={
+        "maxItems": MAX_IMPORT_FILES})
+
+
+class ImportSummary(Reply):
+    imported: int
+    unchanged: int
+    new_version: int
+    failed: int
+
+
+class ImportOutcome(Reply):
+    name: str
+    status: Outcome
+    reference_id: str | None
+    version: int | None
+    error: str | None
+
+
+class ImportReport(Reply):
+    """What happened to each text."""
+
+    ok: bool
+    summary: ImportSummary
+    files: list[ImportOutcome]
+
+
+def _require_importer() -> None:
     if not can_import(actor().roles):
         raise NotPermitted("only administrators and reviewers import cables")
-    data = body()
-    only(data, "cables")
-    files = data.get("cables")
-    if not isinstance(files, list) or not files:
-        malformed("the field 'cables' must be a non-empty array")
-    if len(files) > MAX_IMPORT_FILES:
+
+
+@operation("POST", "/cables", "Import cable texts (administrators and reviewers)",
+           body=ImportRequest, reply=ImportReport, errors=(403, 413), commits=True,
+           guard=_require_importer)
+def import_cables(body: ImportRequest) -> ImportReport:
+    """Import cable texts: ``{"cables": [{"name": ..., "text": ...}]}``; a report per file.
+    More than 1000 texts in one request is 413 ``too_many_files``."""
+    if len(body.cables) > MAX_IMPORT_FILES:
         raise ApiError(413, "too_many_files", f"at most {MAX_IMPORT_FILES} cables a request")
-    for item in files:
-        if not isinstance(item, dict):
-            malformed("each cable must be an object with 'name' and 'text'")
-        only(item, "name", "text")
-        for key in ("name", "text"):
-            if not isinstance(item.get(key), str):
-                malformed(f"each cable needs a string {key!r}")
     session, user = db_session(), actor()
     max_bytes = int(current_app.config["MAX_IMPORT_BYTES"])
     # Unpaired surrogates pass through as bytes that are not UTF-8: refused per file, with
     # the reason, exactly as a file on disk with the same bytes would be.
     outcomes = [
         import_cable(
-            session,
-            user,
-            item["name"],
-            item["text"].encode("utf-8", "surrogatepass"),
+            session, user, item.name, item.text.encode("utf-8", "surrogatepass"),
             max_bytes=max_bytes,
         )
-        for item in files
+        for item in body.cables
     ]
     summary = {"imported": 0, "unchanged": 0, "new_version": 0, "failed": 0}
     for outcome in outcomes:
         summary[str(outcome.status)] += 1
-    return jsonify(
+    return ImportReport(
         ok=summary["failed"] == 0,
-        summary=summary,
+        summary=ImportSummary(**summary),
         files=[
-            {
-                "name": o.name,
-                "status": str(o.status),
-                "reference_id": o.reference_id,
-                "version": o.version,
-                "error": o.error,
-            }
+            ImportOutcome(name=o.name, status=str(o.status), reference_id=o.reference_id,
+                          version=o.version, error=o.error)
             for o in outcomes
         ],
     )
-

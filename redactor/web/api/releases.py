@@ -1,45 +1,47 @@
 """Releases: release a cable, read a release, download its files."""
+
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, jsonify
+from flask import Response
+from pydantic import Field
 
-from redactor.errors import (
-    InvalidInput,
-    NotFound,
-)
-from redactor.models import (
-    MAX_ID,
-    Cable,
-)
+from redactor.errors import InvalidInput
+from redactor.models import Cable
 from redactor.release import service as releases
 from redactor.web.api.common import (
-    _approvals_required,
+    Body,
+    ReleaseReply,
+    Text,
     actor,
-    api_bp,
-    body,
-    only,
-    release_json,
-    str_field,
+    approvals_required,
+    operation,
+    release_reply,
     visible_cable,
 )
 from redactor.web.extensions import db_session
 
-# --------------------------------------------------------------------------- releases
+
+class ReleaseRequest(Body):
+    case_number: Text | None = Field(None, description="F-YYYY-NNNNN; a new one when absent.")
+    release_date: Text | None = Field(
+        None, json_schema_extra={"format": "date"},
+        description="YYYY-MM-DD (default today), between the cable's own date (or 1900) and "
+        "tomorrow; another date is 422.",
+    )
 
 
-@api_bp.post("/cables/<reference_id>/releases")
-def release_cable(reference_id: str):
+@operation("POST", "/cables/<reference_id>/releases",
+           "Release a ready cable (release authorities)", body=ReleaseRequest,
+           body_required=False, reply=ReleaseReply, status=201,
+           errors=(403, 404, 409, 413, 422))
+def release_cable(reference_id: str, body: ReleaseRequest) -> ReleaseReply:
     """Release the current version with its approved redactions (release authorities)."""
-    data = body()
-    only(data, "case_number", "release_date")
-    case_number = str_field(data, "case_number", required=False)
-    raw_date = str_field(data, "release_date", required=False)
     release_date = None
-    if raw_date:
+    if body.release_date:
         try:
-            release_date = date.fromisoformat(raw_date)
+            release_date = date.fromisoformat(body.release_date)
         except ValueError:
             raise InvalidInput("the release date must be written YYYY-MM-DD") from None
     session = db_session()
@@ -49,40 +51,46 @@ def release_cable(reference_id: str):
             session,
             actor(),
             cable,
-            case_number=case_number.strip() if case_number else None,
+            case_number=(body.case_number or "").strip() or None,
             release_date=release_date,
-            approvals_required=_approvals_required(),
+            approvals_required=approvals_required(),
         )
     except releases.ReleaseBlocked:
         session.commit()  # the gate's refusal stays on record; nothing was released
         raise
-    reply = release_json(made, cable.reference_id)
+    reply = release_reply(made, cable.reference_id)
     session.commit()
-    return jsonify(reply), 201
+    return reply
 
 
-@api_bp.get("/releases/<int:release_id>")
-def get_release(release_id: int):
+@operation("GET", "/releases/<int:release_id>", "A release and its files",
+           reply=ReleaseReply, errors=(404,))
+def get_release(release_id: int) -> ReleaseReply:
     """A release: numbers, disposition, its record and its files."""
     session = db_session()
-    if release_id > MAX_ID:
-        raise NotFound("no such release")
     made = releases.get_release(session, actor(), release_id)
     cable = session.get(Cable, made.cable_id)
     assert cable is not None  # held by the foreign key
-    return jsonify(release_json(made, cable.reference_id))
+    return release_reply(made, cable.reference_id)
 
 
-@api_bp.get("/releases/<int:release_id>/artifacts/<any(pdf, txt, json):name>")
-def release_artifact(release_id: int, name: str):
+#: The media types of the files, for the document.
+FILE_CONTENT = {
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+    "text/plain": {"schema": {"type": "string"}},
+    "application/json": {"schema": {"type": "object", "additionalProperties": True}},
+}
+
+
+@operation("GET", "/releases/<int:release_id>/artifacts/<any(pdf, txt, json):name>",
+           "Download one file of a release (audited)", reply=None, errors=(404,),
+           operation_id="getReleaseArtifact", content=FILE_CONTENT)
+def release_artifact(release_id: int, name: str) -> Response:
     """One file of a release, named after the document number; the download is audited."""
     session = db_session()
-    if release_id > MAX_ID:
-        raise NotFound("no such release")
     artifact, file_name = releases.get_artifact(session, actor(), release_id, name)
     data, media_type = artifact.data, artifact.media_type
     session.commit()
     response = Response(data, content_type=media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
-
