@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from redactor import audit
+from redactor.cli.audit import audit_group
 from redactor.models import AuditEntry
-from redactor.web.cli_audit import audit_group
 from tests.conftest import TEST_AUDIT_KEY
 
 

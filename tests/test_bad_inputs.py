@@ -28,9 +28,9 @@ from sqlalchemy import func, select
 
 from redactor.cables.parser import decode_cable_bytes
 from redactor.cables.service import display_name
+from redactor.cli.importing import import_command
 from redactor.models import AuditEntry, Cable, CableVersion, Portion, Redaction
 from redactor.review.policy import Role
-from redactor.web.cli_import import import_command
 from tests.conftest import TEST_AUDIT_KEY
 from tests.fixtures_accounts import find_csrf_token
 from tests.fixtures_store import BAD_CABLES_DIR, MAX_BYTES, cable_text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from redactor.web.cli import main
+from redactor.cli import main
 
 
 def test_redactor_help_lists_every_command():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from redactor.web.cli_parse import parse_command
+from redactor.cli.parse import parse_command
 
 CABLES = Path(__file__).resolve().parent / "data" / "cables"
 FILES = sorted(str(p) for p in CABLES.glob("*.txt"))

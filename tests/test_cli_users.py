@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from redactor.accounts import service as accounts
+from redactor.cli.users import user_group
 from redactor.review.policy import Level, Role
-from redactor.web.cli_users import user_group
 
 
 @pytest.fixture

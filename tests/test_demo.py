@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from redactor.cli.serve import DEMO_USERS, demo_command, gunicorn_argv, serve_command
 from redactor.models import Cable, User
 from redactor.web import create_app
-from redactor.web.cli_serve import DEMO_USERS, demo_command, gunicorn_argv, serve_command
 
 _ROW = re.compile(r"^\s+(?P<user>[a-z0-9._-]+)\s+(?P<role>[a-z_,]+)\s+(?P<level>[A-Z_]+)\s+"
                   r"(?P<password>\S{20,})$", re.MULTILINE)
@@ -107,7 +107,7 @@ def test_reset_passwords_prints_new_ones(demo, demo_app, login):
 def test_no_password_is_written_in_the_demo_code():
     from pathlib import Path
 
-    import redactor.web.cli_serve as module
+    import redactor.cli.serve as module
 
     source = Path(module.__file__).read_text()
     assert "generate_password(spec.username)" in source
@@ -123,7 +123,7 @@ def test_serve_requires_a_secret_key(monkeypatch):
 
 def test_serve_runs_gunicorn_on_the_app_factory(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr("redactor.web.cli_serve.os.execv", lambda *a: calls.append(a))
+    monkeypatch.setattr("redactor.cli.serve.os.execv", lambda *a: calls.append(a))
     result = CliRunner().invoke(
         serve_command, ["--host", "127.0.0.1", "--port", "8123", "--workers", "3"],
         obj={"config": {"SECRET_KEY": "k" * 64, "INSTANCE": str(tmp_path / "inst")}},

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, inspect, select
 
+from redactor.cli.db import db_group
+from redactor.cli.importing import import_command
 from redactor.models import AuditEntry, Cable, CableVersion
-from redactor.web.cli_db import db_group
-from redactor.web.cli_import import import_command
 from tests.conftest import TEST_AUDIT_KEY
 from tests.fixtures_store import BAD_CABLES_DIR, FIXTURE_CABLE_COUNT, FIXTURE_CABLES_DIR
 from tests.test_import_service import BAD_FILES, GOOD_IN_ZIP, MIXED_ZIP

@@ -2,7 +2,10 @@
 
 1. Pure core: standard library only (and other pure modules).
 2. Services: SQLAlchemy, no Flask.
-3. Web: the only place Flask, Flask-Login and Flask-WTF appear.
+3. Two doors on top of the services: the web application (``redactor.web``, the only place
+   Flask, Flask-Login and Flask-WTF appear) and the command line (``redactor.cli``, click).
+   The web layer never imports the command line; the command line imports no Flask package
+   (``serve``/``demo`` build the application through ``redactor.web.create_app``).
 """
 
 from __future__ import annotations
@@ -73,14 +76,32 @@ def test_pure_core_imports_only_the_standard_library(name):
             assert top in sys.stdlib_module_names, f"{name} imports {imported}"
 
 
+DOORS = ("redactor.web", "redactor.cli")
+
+
+def _in_room(name: str, room: str) -> bool:
+    return name == room or name.startswith(room + ".")
+
+
 @pytest.mark.parametrize(
-    "name", sorted(n for n in MODULES if not n.startswith("redactor.web"))
+    "name", sorted(n for n in MODULES if not any(_in_room(n, door) for door in DOORS))
 )
-def test_only_the_web_layer_imports_flask(name):
+def test_the_services_import_neither_flask_nor_a_door(name):
     for imported in _imports(MODULES[name]):
         assert imported.split(".")[0] not in WEB_PACKAGES, f"{name} imports {imported}"
-        if name != "redactor.migrations.env":
-            assert not imported.startswith("redactor.web"), f"{name} imports {imported}"
+        assert not any(_in_room(imported, door) for door in DOORS), f"{name} imports {imported}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if _in_room(n, "redactor.web")))
+def test_the_web_layer_never_imports_the_command_line(name):
+    for imported in _imports(MODULES[name]):
+        assert not _in_room(imported, "redactor.cli"), f"{name} imports {imported}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if _in_room(n, "redactor.cli")))
+def test_the_command_line_imports_no_flask_package(name):
+    for imported in _imports(MODULES[name]):
+        assert imported.split(".")[0] not in WEB_PACKAGES, f"{name} imports {imported}"
 
 
 def test_the_pure_core_exists():
@@ -88,3 +109,4 @@ def test_the_pure_core_exists():
     assert "redactor.cables.parser" in MODULES
     assert "redactor.cables.parsing.structure" in MODULES
     assert "redactor.review.policy" in MODULES
+    assert "redactor.cli" in MODULES and "redactor.web" in MODULES

@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from redactor import audit
+from redactor.cli.release import export_package_command
 from redactor.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
 from redactor.models import AuditEntry, CableStatus, Release, ReleaseArtifact
 from redactor.release import service as releases
 from redactor.review.policy import Level, Role
-from redactor.web.cli_release import export_package_command
 from tests.conftest import TEST_AUDIT_KEY
 from tests.fixtures_accounts import find_csrf_token
 from tests.pages import without_csrf

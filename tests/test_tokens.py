@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from redactor.accounts import service as accounts
 from redactor.accounts import tokens
+from redactor.cli.tokens import token_group
 from redactor.errors import InvalidInput, NotFound, NotPermitted
 from redactor.models import ApiToken, AuditEntry
 from redactor.review.policy import Role
-from redactor.web.cli_tokens import token_group
 from tests.fixtures_accounts import find_csrf_token
 
 # --------------------------------------------------------------------------- service

@@ -22,9 +22,9 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, update
 
 from redactor.accounts.tokens import create_token
+from redactor.cli.importing import import_command
 from redactor.models import AuditEntry, Cable, CableVersion
 from redactor.review.policy import Level, Role
-from redactor.web.cli_import import import_command
 from tests.conftest import TEST_AUDIT_KEY
 from tests.fixtures_accounts import find_csrf_token
 from tests.fixtures_store import cable_text

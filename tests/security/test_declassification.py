@@ -322,7 +322,7 @@ def test_audit_entries_written_before_the_fall_stay_at_the_old_level(
 def test_the_command_line_keeps_the_same_rules(app_config, session, cable, people):
     from click.testing import CliRunner
 
-    from redactor.web.cli_declassify import declassify_group
+    from redactor.cli.declassify import declassify_group
 
     def run(*args: str):
         return CliRunner().invoke(declassify_group, list(args),

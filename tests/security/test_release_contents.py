@@ -228,7 +228,7 @@ def test_the_export_command_follows_the_manifest_names_staff_setting(
 ):
     from click.testing import CliRunner
 
-    from redactor.web.cli_release import export_package_command
+    from redactor.cli.release import export_package_command
 
     team = make_team(make_user)
     cable = make_cable("09STAFF2", "SECRET", body=YEAR_BODY.format(year="1996"))

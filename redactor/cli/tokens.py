@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from redactor.accounts import service as accounts
 from redactor.accounts import tokens
+from redactor.cli.store import settings_from_context, store_session
 from redactor.errors import InvalidInput, NotFound, NotPermitted
 from redactor.models import MAX_ID, ApiToken, User
-from redactor.web.cli_users import settings_from_context, store_session
 
 MAX_EXPIRY_DAYS = 3650
 

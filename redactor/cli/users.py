@@ -6,8 +6,7 @@ Passwords are read from an interactive prompt (typed twice) or, with ``--passwor
 from the first line of standard input -- never from an argument, which would leave them in
 the shell history and the process list.
 
-Settings come from ``REDACTOR_*`` variables as for the server (``REDACTOR_INSTANCE``,
-``REDACTOR_DATABASE_URL``...). Tests may pass overrides as ``obj={"config": {...}}``.
+Settings and the store are opened as every command opens them (:mod:`redactor.cli.store`).
 """
 
 from __future__ import annotations
@@ -15,54 +14,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import click
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from redactor.accounts import service as accounts
-from redactor.audit import load_audit_key
-from redactor.config import load_settings
-from redactor.db import make_engine, make_session_factory
+from redactor.cli.store import settings_from_context, store_session
 from redactor.errors import InvalidInput, NotPermitted
 from redactor.models import User
 from redactor.review.policy import Level, Role
 
 ROLE_CHOICE = click.Choice([role.value for role in Role], case_sensitive=False)
 LEVEL_CHOICE = click.Choice([level.name for level in Level], case_sensitive=False)
-
-
-def settings_from_context(ctx: click.Context | None, **overrides: Any) -> dict[str, Any]:
-    """Settings: defaults, ``REDACTOR_*`` variables, ``ctx.obj["config"]``, then ``overrides``."""
-    config: dict[str, Any] = {}
-    obj = ctx.find_object(dict) if ctx is not None else None
-    if obj and isinstance(obj.get("config"), dict):
-        config.update(obj["config"])
-    config.update({key: value for key, value in overrides.items() if value is not None})
-    return load_settings(config)
-
-
-@contextmanager
-def store_session(settings: dict[str, Any], client_addr: str = "cli") -> Iterator[Session]:
-    """A database session on the store ``settings`` name; the caller commits.
-
-    Raises ``click.ClickException`` when the database is missing or not migrated.
-    """
-    accounts.set_hash_profile(settings.get("ARGON2_PROFILE") or "rfc9106")
-    engine = make_engine(settings["DATABASE_URL"])
-    key = load_audit_key(settings["INSTANCE"], settings["AUDIT_KEY"])
-    session = make_session_factory(engine, audit_key=key)()
-    session.info["client_addr"] = client_addr
-    try:
-        yield session
-    except (OperationalError, ProgrammingError) as exc:
-        raise click.ClickException(
-            f"the database is not ready ({exc.orig}); run `redactor db upgrade` first?"
-        ) from exc
-    finally:
-        session.close()
-        engine.dispose()
 
 
 def read_password(from_stdin: bool) -> str:

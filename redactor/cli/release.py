@@ -15,9 +15,9 @@ from pathlib import Path
 
 import click
 
+from redactor.cli.store import open_store
 from redactor.errors import NotFound
 from redactor.release.service import export_package, latest_releases
-from redactor.web.cli_db import open_store
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -23,7 +23,7 @@ import click
 from sqlalchemy.orm import Session
 
 from redactor import audit, audit_log
-from redactor.web.cli_db import open_store
+from redactor.cli.store import open_store
 
 
 def _operator() -> str:

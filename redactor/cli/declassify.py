@@ -16,10 +16,10 @@ from sqlalchemy import select
 from redactor.accounts import service as accounts
 from redactor.cables import declassify
 from redactor.cables.access import get_visible_cable
+from redactor.cli.store import settings_from_context, store_session
 from redactor.errors import DomainError
 from redactor.models import MAX_ID, DeclassificationRequest, User
 from redactor.review.policy import Level
-from redactor.web.cli_users import settings_from_context, store_session
 
 _USER = click.option("--user", "username", required=True, help="Act as this user.")
 

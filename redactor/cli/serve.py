@@ -19,9 +19,9 @@ import click
 
 from redactor.accounts import service as accounts
 from redactor.audit import load_audit_key
+from redactor.cli.store import settings_from_context, store_session
 from redactor.migrations import upgrade_database
 from redactor.review.policy import Level, Role
-from redactor.web.cli_users import settings_from_context, store_session
 
 
 @dataclass(frozen=True)

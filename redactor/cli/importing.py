@@ -27,10 +27,10 @@ from redactor.cables.service import (
     import_batch,
     iter_import_sources,
 )
+from redactor.cli.store import upgrade_configured_database
 from redactor.config import load_settings
 from redactor.db import make_engine, make_session_factory
 from redactor.models import User
-from redactor.web.cli_db import upgrade_configured_database
 
 _REFRESH_SECONDS = 0.2
 
