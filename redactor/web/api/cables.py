@@ -65,7 +65,9 @@ class SnippetPiece(Reply):
     match: bool
 
 
-class CableSummary(Reply):
+class CableFields(Reply):
+    """What the list and the detail both show of a cable."""
+
     reference_id: str
     classification: str
     level: LevelName
@@ -75,6 +77,19 @@ class CableSummary(Reply):
     created: DateTime | None
     status: CableState
     current_version: int
+
+
+def cable_fields(row: Any) -> dict[str, Any]:
+    """:class:`CableFields` of a cable or a search hit (both carry these attributes)."""
+    return {
+        "reference_id": row.reference_id, "classification": row.classification,
+        "level": Level(row.level).name, "origin": row.origin, "subject": row.subject,
+        "tags": split_tags(row.tags), "created": iso(row.created), "status": str(row.status),
+        "current_version": row.current_version,
+    }
+
+
+class CableSummary(CableFields):
     snippet: list[SnippetPiece] = Field(description="The passage of the text that matched, "
                                         "in pieces.")
 
@@ -110,15 +125,7 @@ def list_cables(args: CableQuery) -> CablePage:
     )
     items = [
         CableSummary(
-            reference_id=hit.reference_id,
-            classification=hit.classification,
-            level=Level(hit.level).name,
-            origin=hit.origin,
-            subject=hit.subject,
-            tags=split_tags(hit.tags),
-            created=iso(hit.created),
-            status=str(hit.status),
-            current_version=hit.current_version,
+            **cable_fields(hit),
             snippet=[SnippetPiece(text=text, match=match) for text, match in hit.snippet],
         )
         for hit in page.hits
@@ -186,18 +193,9 @@ class Copy(CableLink):
     section: tuple[int, int] | None
 
 
-class CableDetail(Reply):
+class CableDetail(CableFields):
     """The cable."""
 
-    reference_id: str
-    classification: str
-    level: LevelName
-    origin: str
-    subject: str
-    tags: list[str]
-    created: DateTime | None
-    status: CableState
-    current_version: int
     version: int = Field(description="The version shown.")
     sha256: str
     text: str = Field(description="The stored text; every offset counts code points in it.")
@@ -244,15 +242,7 @@ def get_cable(reference_id: str, args: VersionQuery) -> CableDetail:
     ).all()
     record_view(session, user, cable, version.number)  # as the cable page does
     reply = CableDetail(
-        reference_id=cable.reference_id,
-        classification=cable.classification,
-        level=Level(cable.level).name,
-        origin=cable.origin,
-        subject=cable.subject,
-        tags=split_tags(cable.tags),
-        created=iso(cable.created),
-        status=str(cable.status),
-        current_version=cable.current_version,
+        **cable_fields(cable),
         version=version.number,
         sha256=version.sha256,
         text=version.text,

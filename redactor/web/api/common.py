@@ -180,7 +180,7 @@ def query_text(limit: int) -> Any:
 
 def query_int(minimum: int, maximum: int) -> Any:
     """The type of an integer query argument in ``[minimum, maximum]``."""
-    return Annotated[int, BeforeValidator(_digits), Field(ge=minimum, le=maximum)]
+    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_digits)]
 
 
 SearchText = query_text(MAX_QUERY_LENGTH)
