@@ -126,6 +126,8 @@ def test_unknown_paths_and_methods_under_the_api_answer_in_the_api_error_shape(r
     assert missing.status_code == 404 and error_code(missing) == "not_found"
     wrong = reviewer.client.delete("/api/v1/cables", headers=reviewer._headers())
     assert wrong.status_code == 405 and error_code(wrong) == "method_not_allowed"
+    assert {"GET", "POST"} <= set(wrong.headers["Allow"].split(", "))
+    assert missing.get_json()["error"]["message"] == "There is nothing here, or you may not see it."
     artifact = reviewer.get("/api/v1/releases/1/artifacts/exe")
     assert artifact.status_code == 404 and error_code(artifact) == "not_found"
 

@@ -10,14 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from redactor.accounts.service import set_hash_profile
-from redactor.errors import (
-    DomainError,
-    IllegalTransition,
-    InvalidInput,
-    NotFound,
-    NotPermitted,
-    StaleVersion,
-)
+from redactor.errors import DomainError
 from redactor.review.policy import can_import, can_manage_users, can_read_audit
 from redactor.web.admin import admin_bp
 from redactor.web.api import api_bp, http_error
@@ -28,7 +21,7 @@ from redactor.web.cables import cables_bp
 from redactor.web.declassify import declassify_bp
 from redactor.web.held import held_bp
 from redactor.web.imports import imports_bp
-from redactor.web.refusals import record_refusal
+from redactor.web.refusals import DOMAIN_STATUS, NOT_FOUND_MESSAGE, record_refusal
 from redactor.web.releases import releases_bp
 from redactor.web.review import review_bp
 from redactor.web.tokens import tokens_bp
@@ -45,15 +38,6 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 
-#: HTTP status of each domain error; the most specific class wins (checked in order).
-DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
-    (NotFound, 404),
-    (NotPermitted, 403),
-    (IllegalTransition, 409),
-    (StaleVersion, 409),
-    (InvalidInput, 422),
-)
-
 _TITLES = {
     400: "Bad request",
     401: "Sign-in required",
@@ -68,8 +52,7 @@ _TITLES = {
 }
 
 _GENERIC = {
-    # Never echo why something was not found: "above your clearance" is itself a disclosure.
-    404: "There is nothing here, or you may not see it.",
+    404: NOT_FOUND_MESSAGE,
     405: "This address does not accept that kind of request.",
     413: "The upload is larger than this server accepts.",
     500: "Something went wrong on the server. The action was not completed.",

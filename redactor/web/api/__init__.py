@@ -29,24 +29,13 @@ from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from redactor.accounts.tokens import resolve_token
-from redactor.errors import (
-    DomainError,
-    IllegalTransition,
-    InvalidInput,
-    NotFound,
-    NotPermitted,
-    StaleVersion,
-)
+from redactor.errors import DomainError
 from redactor.release.service import ReleaseBlocked
+from redactor.web import refusals
 from redactor.web.api import audit, cables, imports, releases, review, spec
-from redactor.web.api.common import (
-    NOT_FOUND_MESSAGE,
-    OPERATIONS,
-    ApiError,
-    error_response,
-)
+from redactor.web.api.common import OPERATIONS, ApiError, error_response
 from redactor.web.extensions import csrf, db_session
-from redactor.web.refusals import record_refusal
+from redactor.web.refusals import NOT_FOUND_MESSAGE, record_refusal
 
 __all__ = ["api_bp", "audit", "cables", "imports", "releases", "review", "spec"]
 
@@ -58,15 +47,9 @@ for _op in OPERATIONS:
     api_bp.add_url_rule(_op.rule, _op.endpoint, _op.handler, methods=[_op.method])
 _PUBLIC_ENDPOINTS = {f"api.{op.endpoint}" for op in OPERATIONS if op.public}
 
-#: HTTP status of each domain error; the most specific class first.
-DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
-    (NotFound, 404),
-    (NotPermitted, 403),
-    (ReleaseBlocked, 409),
-    (IllegalTransition, 409),
-    (StaleVersion, 409),
-    (InvalidInput, 422),
-)
+#: The app's statuses of domain errors, and the release gate's refusal (which the browser
+#: answers on its own pages).
+DOMAIN_STATUS = ((ReleaseBlocked, 409), *refusals.DOMAIN_STATUS)
 
 
 @api_bp.errorhandler(ApiError)
@@ -79,7 +62,6 @@ def _domain_error(exc: DomainError) -> Response:
     for cls, status in DOMAIN_STATUS:
         if isinstance(exc, cls):
             record_refusal(status, exc.code, str(exc))  # 403/404/409 go on the record
-            # Never say why something was not found: "above your clearance" is a disclosure.
             message = NOT_FOUND_MESSAGE if status == 404 else (str(exc) or exc.code)
             return error_response(status, exc.code, message)
     return error_response(400, exc.code, str(exc) or "bad request")

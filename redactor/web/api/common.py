@@ -65,7 +65,6 @@ from redactor.web.inputs import unstorable
 M = TypeVar("M", bound=BaseModel)
 MAX_QUERY_LENGTH = 200
 MAX_CODES = 100
-NOT_FOUND_MESSAGE = "There is nothing here, or you may not see it."
 
 # --------------------------------------------------------------------------- errors
 
