@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from pydantic import Field
 
 from redactor import audit
@@ -24,6 +23,7 @@ from redactor.web.api.common import (
     operation,
     query_int,
 )
+from redactor.web.audit_views import verify_recorded
 from redactor.web.extensions import db_session
 
 AUDIT_PAGE_MAX = 200
@@ -121,16 +121,6 @@ class VerifyReport(Reply):
            operation_id="verifyAudit")
 def audit_verify() -> VerifyReport:
     """Verify the chain against the instance's checkpoints; the check is itself audited."""
-    session = db_session()
-    report = audit.verify_instance(
-        session, session.info["audit_key"], current_app.config["INSTANCE"]
-    )
-    session.commit()  # end the reading transaction; the entry goes after the result
-    audit.record(session, actor(), "audit.verify", ("audit", ""), report.as_dict())
-    session.commit()
-    faults = sorted(report.faults, key=lambda f: (f.seq is None, f.seq or 0))
-    return VerifyReport(
-        **report.as_dict(),
-        summary=report.summary(),
-        fault_list=[str(fault) for fault in faults[:_FAULTS_SHOWN]],
-    )
+    report, faults = verify_recorded(actor())
+    return VerifyReport(**report.as_dict(), summary=report.summary(),
+                        fault_list=faults[:_FAULTS_SHOWN])

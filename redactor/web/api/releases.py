@@ -21,6 +21,7 @@ from redactor.web.api.common import (
     visible_cable,
 )
 from redactor.web.extensions import db_session
+from redactor.web.releases import artifact_download
 
 
 class ReleaseRequest(Body):
@@ -87,10 +88,4 @@ FILE_CONTENT = {
            operation_id="getReleaseArtifact", content=FILE_CONTENT)
 def release_artifact(release_id: int, name: str) -> Response:
     """One file of a release, named after the document number; the download is audited."""
-    session = db_session()
-    artifact, file_name = releases.get_artifact(session, actor(), release_id, name)
-    data, media_type = artifact.data, artifact.media_type
-    session.commit()
-    response = Response(data, content_type=media_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    return response
+    return artifact_download(actor(), release_id, name)
