@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from redactor.models import ApiToken, AuditEntry, Redaction, RedactionStatus, Release
+from redactor.models import ApiToken, AuditEntry, Cable, Redaction, RedactionStatus, Release
 from redactor.review.policy import Level, Role
 from tests.test_api_support import BODY, api_factory, error_code, issue_token, offsets_of
 
@@ -126,6 +126,8 @@ def test_unknown_paths_and_methods_under_the_api_answer_in_the_api_error_shape(r
     assert missing.status_code == 404 and error_code(missing) == "not_found"
     wrong = reviewer.client.delete("/api/v1/cables", headers=reviewer._headers())
     assert wrong.status_code == 405 and error_code(wrong) == "method_not_allowed"
+    assert {"GET", "POST"} <= set(wrong.headers["Allow"].split(", "))
+    assert missing.get_json()["error"]["message"] == "There is nothing here, or you may not see it."
     artifact = reviewer.get("/api/v1/releases/1/artifacts/exe")
     assert artifact.status_code == 404 and error_code(artifact) == "not_found"
 
@@ -195,7 +197,9 @@ def test_viewing_a_classified_cable_is_audited_as_on_the_page(reviewer, cable, s
     reviewer.get(f"/api/v1/cables/{CABLE}")
     entry = session.scalars(select(AuditEntry).where(AuditEntry.seq > before)).one()
     session.rollback()
-    assert (entry.action, entry.actor_name, entry.object_id) == ("cable.view", "rita", CABLE)
+    cable_id = session.scalar(select(Cable.id).where(Cable.reference_id == CABLE))
+    assert (entry.action, entry.actor_name, entry.object_id) == ("cable.view", "rita",
+                                                                 str(cable_id))
 
 
 # --------------------------------------------------------------------------- clearance

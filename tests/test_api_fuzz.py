@@ -27,7 +27,7 @@ from redactor.redaction import service as redactions
 from redactor.release import service as releases
 from redactor.review import service as review
 from redactor.review.policy import Level, Role
-from redactor.web.openapi import build_spec
+from redactor.web.api.spec import build_spec
 from tests.test_api_support import BODY, issue_token, offsets_of
 
 MAX_EXAMPLES = 20

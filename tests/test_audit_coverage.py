@@ -164,13 +164,13 @@ def test_an_import_through_the_service_is_recorded(session):
 
 
 def test_viewing_a_classified_cable_is_recorded(make_user, login, client, session, make_cable):
-    make_cable("09VIEWED1", "SECRET")
+    viewed = str(make_cable("09VIEWED1", "SECRET").id)
     session.rollback()
     user, password = make_user("reader", clearance=Level.TOP_SECRET)
     login(client, "reader", password)
     start = head_seq(session)
     assert client.get("/cables/09VIEWED1").status_code == 200
-    assert entries_since(session, start) == [("cable.view", "reader", "cable", "09VIEWED1")]
+    assert entries_since(session, start) == [("cable.view", "reader", "cable", viewed)]
 
 
 def test_verify_and_export_are_recorded(make_user, login, client, session):

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from redactor.models import AuditEntry
+from redactor.models import AuditEntry, Cable
 from redactor.review.policy import Level, Role
 from tests.pages import without_csrf
 
@@ -127,7 +127,8 @@ def test_viewing_a_classified_cable_is_audited(client, session, add_cable, reade
     client.get("/cables/09UNCL1")
     client.get("/cables/09TOPS9")
     views = _views(session)
-    assert [object_id for object_id, _ in views] == ["09CONF1"]
+    conf = session.scalar(select(Cable.id).where(Cable.reference_id == "09CONF1"))
+    assert [object_id for object_id, _ in views] == [str(conf)]
     assert views[0][1]["classification"] == "CONFIDENTIAL"
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from redactor import audit
 from redactor.db import allow_writes, is_read_only, read_only
-from redactor.models import AuditEntry, User
+from redactor.models import AuditEntry, Cable, User
 from redactor.review.policy import Level, Role
 
 
@@ -90,7 +90,8 @@ def test_viewing_a_classified_cable_by_get_is_still_audited(
     entry = session.scalars(
         select(AuditEntry).where(AuditEntry.action == "cable.view")
     ).one()
-    assert (entry.actor_name, entry.object_id) == ("rosa", "09TEST2")
+    cable = session.scalars(select(Cable).where(Cable.reference_id == "09TEST2")).one()
+    assert (entry.actor_name, entry.object_id) == ("rosa", str(cable.id))
     assert audit.verify(session, session.info["audit_key"]).ok
 
 

@@ -86,6 +86,6 @@ def record_view(session: Session, actor: User, cable: Cable, version_number: int
             session,
             actor,
             "cable.view",
-            subject=("cable", cable.reference_id),
+            subject=("cable", cable.id),
             data={"version": version_number, "classification": cable.classification},
         )

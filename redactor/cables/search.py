@@ -434,7 +434,7 @@ def _record_snippet_views(session: Session, actor: User, hits: tuple[SearchHit, 
     specs: list[audit.EntrySpec] = [
         (
             "cable.view",
-            ("cable", hit.reference_id),
+            ("cable", hit.cable_id),
             {
                 "version": hit.current_version,
                 "classification": hit.classification,

@@ -145,22 +145,30 @@ def log() -> Any:
     )
 
 
-@audit_bp.route("/verify", methods=["POST"])
-@role_required(Role.AUDITOR, Role.ADMIN)
-def verify_now() -> Any:
-    """Verify the chain against the instance's checkpoints, record that, show the result."""
+def verify_recorded(actor: User) -> tuple[audit.VerifyReport, list[str]]:
+    """Verify the chain against the instance's checkpoints and put the check on record (an
+    ``audit.verify`` entry, after the result, committed); the report and its faults, in
+    order. The auditor's page and the API alike."""
     session = db_session()
     report = audit.verify_instance(
         session, session.info["audit_key"], current_app.config["INSTANCE"]
     )
     session.commit()  # end the reading transaction; the entry goes after the result
-    audit.record(session, _actor(), "audit.verify", ("audit", ""), report.as_dict())
+    audit.record(session, actor, "audit.verify", ("audit", ""), report.as_dict())
     session.commit()
     faults = sorted(report.faults, key=lambda f: (f.seq is None, f.seq or 0))
+    return report, [str(fault) for fault in faults]
+
+
+@audit_bp.route("/verify", methods=["POST"])
+@role_required(Role.AUDITOR, Role.ADMIN)
+def verify_now() -> Any:
+    """Verify the chain against the instance's checkpoints, record that, show the result."""
+    report, faults = verify_recorded(_actor())
     return render_template(
         "audit/verify.html",
         report=report,
-        faults=[str(fault) for fault in faults[:_FAULTS_SHOWN]],
+        faults=faults[:_FAULTS_SHOWN],
         more=len(faults) + report.more_faults - _FAULTS_SHOWN,
         checked_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
     )

@@ -10,17 +10,11 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from redactor.accounts.service import set_hash_profile
-from redactor.errors import (
-    DomainError,
-    IllegalTransition,
-    InvalidInput,
-    NotFound,
-    NotPermitted,
-    StaleVersion,
-)
+from redactor.errors import DomainError
 from redactor.review.policy import can_import, can_manage_users, can_read_audit
 from redactor.web.admin import admin_bp
-from redactor.web.api import api_bp
+from redactor.web.api import api_bp, http_error
+from redactor.web.api.common import error_body
 from redactor.web.audit_views import audit_bp
 from redactor.web.auth import auth_bp
 from redactor.web.cables import cables_bp
@@ -28,7 +22,7 @@ from redactor.web.declassify import declassify_bp
 from redactor.web.fragments import fragment_headers, is_fragment_request
 from redactor.web.held import held_bp
 from redactor.web.imports import imports_bp
-from redactor.web.refusals import record_refusal
+from redactor.web.refusals import DOMAIN_STATUS, NOT_FOUND_MESSAGE, record_refusal
 from redactor.web.releases import releases_bp
 from redactor.web.review import review_bp
 from redactor.web.tokens import tokens_bp
@@ -45,15 +39,6 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 
-#: HTTP status of each domain error; the most specific class wins (checked in order).
-DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
-    (NotFound, 404),
-    (NotPermitted, 403),
-    (IllegalTransition, 409),
-    (StaleVersion, 409),
-    (InvalidInput, 422),
-)
-
 _TITLES = {
     400: "Bad request",
     401: "Sign-in required",
@@ -68,8 +53,7 @@ _TITLES = {
 }
 
 _GENERIC = {
-    # Never echo why something was not found: "above your clearance" is itself a disclosure.
-    404: "There is nothing here, or you may not see it.",
+    404: NOT_FOUND_MESSAGE,
     405: "This address does not accept that kind of request.",
     413: "The upload is larger than this server accepts.",
     500: "Something went wrong on the server. The action was not completed.",
@@ -118,7 +102,7 @@ def _wants_json() -> bool:
 
 def _error_response(status: int, code: str, message: str) -> Any:
     if _wants_json():
-        return jsonify(error=code, message=message), status
+        return jsonify(error_body(code, message)), status
     title = _TITLES.get(status, "Error")
     if is_fragment_request():
         body = render_template("errors/_fragment.html", status=status, title=title,
@@ -149,6 +133,8 @@ def _csrf_error(exc: CSRFError) -> Any:
 
 
 def _http_error(exc: HTTPException) -> Any:
+    if _wants_json():  # a routing error of the API: no blueprint was chosen
+        return http_error(exc)
     status = exc.code or 500
     message = _GENERIC.get(status) or exc.description or _TITLES.get(status, "Error")
     record_refusal(status, exc.name.lower().replace(" ", "_"), exc.description or "")

@@ -13,9 +13,10 @@ a 500 on one engine or the other:
   no UTF-8 column takes an unpaired surrogate. :func:`refuse_unstorable_input` (a
   ``before_request`` hook) answers 400 with a message naming the field for any query
   argument, form field (name or value) or URL part holding one, before any view runs,
-  signed in or not. JSON bodies are the API's: each field it reads goes through
-  ``api.check_text`` (422), and an imported file's name and text are checked file by file
-  by the import service, which reports a NUL with its line and offset.
+  signed in or not. JSON bodies are the API's: each text field it declares is a
+  ``redactor.web.api.common.Text``, refused with 422 when it holds one; an imported file's
+  name and text are checked file by file by the import service, which reports a NUL with
+  its line and offset.
 """
 
 from __future__ import annotations

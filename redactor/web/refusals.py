@@ -27,10 +27,29 @@ from flask_login import current_user
 from redactor import audit
 from redactor.audit_log import NOT_FOUND_ACTION
 from redactor.audit_subjects import concerned_cable
+from redactor.errors import (
+    DomainError,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    StaleVersion,
+)
 from redactor.models import User
 from redactor.web.extensions import db_session
 
 REFUSED_ACTION = "access.refused"
+#: HTTP status of each domain error, for the browser's and the API's handlers alike; the
+#: most specific class wins (checked in order).
+DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (NotPermitted, 403),
+    (IllegalTransition, 409),
+    (StaleVersion, 409),
+    (InvalidInput, 422),
+)
+#: Never say why something was not found: "above your clearance" is itself a disclosure.
+NOT_FOUND_MESSAGE = "There is nothing here, or you may not see it."
 _LOG = logging.getLogger(__name__)
 
 # What the URL may name, by view argument: the kind of object it is (see concerned_cable).

@@ -56,8 +56,15 @@ def _actor() -> User:
 @login_required
 def download(release_id: int, kind: str) -> Any:
     """One file of a release, as an attachment named after the document number."""
+    return artifact_download(_actor(), release_id, kind)
+
+
+def artifact_download(actor: User, release_id: int, kind: str) -> Response:
+    """File ``kind`` of release ``release_id``, for ``actor`` (404 when they may not see it),
+    as an attachment named after the document number; the download is audited and
+    committed. The browser's and the API's downloads alike."""
     session = db_session()
-    artifact, name = releases.get_artifact(session, _actor(), release_id, kind)
+    artifact, name = releases.get_artifact(session, actor, release_id, kind)
     data, media_type = artifact.data, artifact.media_type
     session.commit()
     response = Response(data, content_type=media_type)

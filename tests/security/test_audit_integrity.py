@@ -215,19 +215,19 @@ def test_a_cleared_auditor_reads_the_reason_of_a_rejection(
 def test_the_api_diff_and_search_snippets_are_recorded_as_views(
     session, make_cable, make_user, login, client, make_api
 ):
-    make_cable("09SNIP1", "SECRET", body=BODY.replace("(C)", "(S)"))
+    snip = str(make_cable("09SNIP1", "SECRET", body=BODY.replace("(C)", "(S)")).id)
     session.commit()
     reader = make_api("snippet-reader", roles=(Role.REVIEWER,), clearance=Level.SECRET)
     before = _head(session)
     assert reader.get("/api/v1/cables/09SNIP1/diff").status_code == 200
     views = _entries(session, "cable.view", before)
-    assert [(v.actor_name, v.object_id) for v in views] == [("snippet-reader", "09SNIP1")]
+    assert [(v.actor_name, v.object_id) for v in views] == [("snippet-reader", snip)]
 
     before = _head(session)
     found = reader.get("/api/v1/cables?q=QZJNAMEONE").get_json()
     assert NAME in json.dumps(found["items"][0]["snippet"])
     views = _entries(session, "cable.view", before)
-    assert [(v.object_id, json.loads(v.payload)["via"]) for v in views] == [("09SNIP1", "search")]
+    assert [(v.object_id, json.loads(v.payload)["via"]) for v in views] == [(snip, "search")]
 
     user, password = make_user("web-reader", roles=(Role.REVIEWER,), clearance=Level.SECRET)
     login(client, user.username, password)
@@ -235,7 +235,7 @@ def test_the_api_diff_and_search_snippets_are_recorded_as_views(
     page = client.get("/cables?q=QZJNAMEONE").get_data(as_text=True)
     assert NAME in page
     views = _entries(session, "cable.view", before)
-    assert [(v.actor_name, v.object_id) for v in views] == [("web-reader", "09SNIP1")]
+    assert [(v.actor_name, v.object_id) for v in views] == [("web-reader", snip)]
 
 
 # ------------------------------------------------------------------ refused attempts
@@ -346,3 +346,27 @@ def test_migration_0011_hides_the_old_entries_about_a_hidden_cables_redactions(t
         with pytest.raises(Exception, match="append-only"):
             conn.execute(text("UPDATE audit_entries SET cable_id = NULL"))
     engine.dispose()
+
+
+def test_every_entry_about_a_cable_names_it_by_the_same_object_id(session, make_api):
+    """A view, an import and a status change of one cable name the same object: an auditor
+    who follows one cable's entries by their object id finds all of them."""
+    from tests.fixtures_store import cable_text
+
+    importer = make_api("same-id", roles=(Role.REVIEWER,), clearance=Level.SECRET)
+    text = cable_text("09SAMEID1", "SECRET")
+    assert importer.post("/api/v1/cables", json={"cables": [{"name": "s.txt", "text": text}]}
+                         ).get_json()["ok"]
+    assert importer.get("/api/v1/cables/09SAMEID1").status_code == 200
+    assert importer.get("/api/v1/cables?q=09SAMEID1").status_code == 200
+    index = importer.get("/api/v1/cables/09SAMEID1").get_json()["portions"][0]["index"]
+    assert importer.post(f"/api/v1/cables/09SAMEID1/portions/{index}/review").status_code == 200
+    cable = session.scalars(select(Cable).where(Cable.reference_id == "09SAMEID1")).one()
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.object_type == "cable")
+    ).all()
+    session.rollback()
+    actions = {entry.action for entry in entries}
+    assert {"cable.import", "cable.view", "cable.status"} <= actions, actions
+    assert {entry.object_id for entry in entries} == {str(cable.id)}
+    assert {entry.cable_id for entry in entries} == {cable.id}
