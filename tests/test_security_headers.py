@@ -51,10 +51,11 @@ def test_unknown_page_is_a_404_page(client):
     assert "Not found" in response.get_data(as_text=True)
 
 
-def test_errors_under_api_are_json(client):
+def test_errors_under_api_are_json_in_the_api_error_shape(client):
+    # Anything under /api/, even outside /api/v1/, answers in docs/api.md's one error shape.
     response = client.get("/api/no-such-thing")
     assert response.status_code == 404
-    assert response.is_json and response.get_json()["error"] == "not_found"
+    assert response.is_json and response.get_json()["error"]["code"] == "not_found"
 
 
 def test_too_large_request_is_413(app, client):
