@@ -199,7 +199,7 @@ def _open_decisions(
     return found
 
 
-def _active(session: Session, version: CableVersion) -> list[Redaction]:
+def active_redactions(session: Session, version: CableVersion) -> list[Redaction]:
     """The pending and approved redactions of ``version`` that hide text (not withdrawal
     requests), in text order."""
     return list(
@@ -232,11 +232,11 @@ def _state(
     return "open", None
 
 
-def _views(
+def occurrence_views(
     session: Session, version: CableVersion, start: int, end: int, exclude: Iterable[Span] = ()
 ) -> list[OccurrenceView]:
     place = _placer(session, version)
-    active = _active(session, version)
+    active = active_redactions(session, version)
     decisions = _open_decisions(session, version)
     views = []
     for found in other_occurrences(version.text, start, end, exclude=list(exclude)):
@@ -258,7 +258,7 @@ def occurrences_of(session: Session, actor: User, redaction: Redaction) -> list[
     require_visible(actor, cable)
     version = session.get(CableVersion, redaction.version_id)
     assert version is not None
-    return _views(session, version, redaction.start, redaction.end)
+    return occurrence_views(session, version, redaction.start, redaction.end)
 
 
 def occurrences_of_span(
@@ -270,7 +270,7 @@ def occurrences_of_span(
     require_visible(actor, cable)
     version = version_of(session, cable)
     span = _checked_span(version, start, end)
-    return _views(session, version, span.start, span.end)
+    return occurrence_views(session, version, span.start, span.end)
 
 
 def _checked_span(version: CableVersion, start: object, end: object) -> Span:
@@ -391,7 +391,7 @@ def propose_linked(
         raise IllegalTransition("only a pending or approved redaction's occurrences are proposed")
     open_places = [
         (v.place.start, v.place.end)
-        for v in _views(session, version, redaction.start, redaction.end)
+        for v in occurrence_views(session, version, redaction.start, redaction.end)
         if v.state == "open"
     ]
     if places is None:
@@ -442,7 +442,7 @@ def propose_linked(
 def _candidate_places(session: Session, version: CableVersion) -> set[tuple[int, int]]:
     """The places a "release this occurrence" may concern: every conflict of the gate with
     the approved redactions, and every other occurrence of an active redaction's text."""
-    active = _active(session, version)
+    active = active_redactions(session, version)
     approved = [r for r in active if r.status == RedactionStatus.APPROVED]
     spans = [(r.start, r.end) for r in approved]
     places = {(o.start, o.end) for o in visible_occurrences(version.text, spans)}

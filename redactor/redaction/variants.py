@@ -159,11 +159,14 @@ def other_occurrences(
     if not wanted.strip():
         return []
     own = [(start, end), *((s.start, s.end) if isinstance(s, Span) else s for s in exclude)]
+    words = name_words(wanted)
     results: list[Found] = [
-        Found(o.start, o.end, _kind_of_same(text, (o.start, o.end), wanted), wanted)
+        Found(
+            o.start, o.end, _kind_of_same(text, (o.start, o.end), wanted), wanted,
+            _title_before(text, o.start) if words else "",
+        )
         for o in printed_occurrences(text, wanted, own)
     ]
-    words = name_words(wanted)
     forms: list[tuple[str, str]] = []
     if words and len(words) > 1 and worth_looking_for(normalised_form(words[-1])):
         forms.append((SURNAME, words[-1].rstrip(".")))

@@ -16,8 +16,9 @@ What counts as an occurrence
   run of whitespace (newlines included) read as one space. So ``Hatcher`` matches
   ``HATCHER`` and a name broken across a line matches the name on one line.
 * A word hyphenated at a line end (``Illan-`` then ``gakoon`` on the next line) is also read
-  joined: the text is searched both as it stands and with each letter-hyphen-line-break-letter
-  seam closed up, so the name is found either way (the second reading only adds findings).
+  joined: the text is searched as it stands, with each letter-hyphen-line-break-letter seam
+  closed up, and with only its line break dropped (``well-`` + ``known`` is ``well-known``),
+  so the word is found either way (the further readings only add findings).
 * An occurrence must start and end at a word boundary (no letter or digit right before or
   after it): a withheld ``Smith`` is not reported in ``Smithson``.
 * An occurrence that lies wholly inside the excisions is itself redacted and not reported;
@@ -75,15 +76,24 @@ _HYPHEN_BREAK_RE = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n\s*(?=[^\W\d_])")
 
 
 def _normalised(
-    text: str, start: int = 0, end: int | None = None, *, join_hyphens: bool = False
+    text: str,
+    start: int = 0,
+    end: int | None = None,
+    *,
+    join_hyphens: bool = False,
+    keep_hyphens: bool = False,
 ) -> tuple[str, list[int]]:
     """``text[start:end]`` normalised (see the module docstring) and, for each character of
     the result, the offset in ``text`` of the character it came from. With ``join_hyphens``
-    a hyphen at a line end between letters is dropped with the line break after it."""
+    a hyphen at a line end between letters is dropped with the line break after it; with
+    ``keep_hyphens`` only the line break is (``well-`` + ``known`` reads ``well-known``)."""
     end = len(text) if end is None else end
     skip: dict[int, int] = {}
-    if join_hyphens:
-        skip = {m.start(): m.end() for m in _HYPHEN_BREAK_RE.finditer(text, start, end)}
+    if join_hyphens or keep_hyphens:
+        kept = 1 if keep_hyphens else 0
+        skip = {
+            m.start() + kept: m.end() for m in _HYPHEN_BREAK_RE.finditer(text, start, end)
+        }
     out: list[str] = []
     origin: list[int] = []
     space = False
@@ -138,7 +148,11 @@ def _readings(text: str, start: int = 0, end: int | None = None) -> list[tuple[s
     plain = _normalised(text, start, end)
     if not _HYPHEN_BREAK_RE.search(text, start, len(text) if end is None else end):
         return [plain]
-    return [plain, _normalised(text, start, end, join_hyphens=True)]
+    return [
+        plain,
+        _normalised(text, start, end, join_hyphens=True),
+        _normalised(text, start, end, keep_hyphens=True),
+    ]
 
 
 def _search(

@@ -27,6 +27,7 @@ from redactor.web.cables import cables_bp
 from redactor.web.declassify import declassify_bp
 from redactor.web.held import held_bp
 from redactor.web.imports import imports_bp
+from redactor.web.occurrences import occurrences_bp
 from redactor.web.refusals import record_refusal
 from redactor.web.releases import releases_bp
 from redactor.web.review import review_bp
@@ -37,6 +38,7 @@ ALL: list[Blueprint] = [
     api_bp, tokens_bp,
 ]
 ALL += [held_bp, declassify_bp]  # held imports, declassification
+ALL += [occurrences_bp]  # every occurrence in the cable, and releasing one on purpose
 
 
 CONTENT_SECURITY_POLICY = (
