@@ -35,16 +35,6 @@ def test_a_reviewer_proposes_a_name_then_all_its_occurrences_in_one_action(
     drag_select(page, NAME)
     expect(page.locator("#selection-status")).to_contain_text(NAME)
     page.keyboard.press("r")
-    # While proposing: a link to the occurrences of the selection (a new tab keeps the form).
-    seen = page.locator("#selection-occurrences")
-    expect(seen).to_be_visible()
-    with page.context.expect_page() as opened:
-        seen.click()
-    tab = opened.value
-    tab.wait_for_load_state()
-    expect(tab.locator("#selection .occ")).to_have_count(2)
-    expect(tab.locator("#selection")).to_contain_text(NAME)
-    tab.close()
     page.check("#propose-codes input[value='B6']")
     page.fill("#propose-rationale", "A private person.")
     with page.expect_navigation():
