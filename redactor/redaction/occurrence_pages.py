@@ -15,10 +15,17 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from redactor.models import Cable, RedactionStatus, User
-from redactor.redaction import occurrences
+from redactor.redaction import occurrences, regions
 from redactor.redaction.occurrences import Conflict, DecisionView, OccurrenceView
+from redactor.review import states
+from redactor.review.pages import VersionPage
 from redactor.review.policy import Role, can_propose
-from redactor.review.service import approved_redactions, require_visible, version_of
+from redactor.review.service import (
+    approved_redactions,
+    effective_status,
+    require_visible,
+    version_of,
+)
 
 EXCERPT = 80
 
@@ -77,6 +84,19 @@ def conflicts_now(
     return occurrences.gate_conflicts(session, version, approved)
 
 
+def cached_version(page: VersionPage) -> occurrences.CachedVersion:
+    """The review page's cached version as :mod:`redactor.redaction.occurrences` reads it:
+    its text and regions without reading them again."""
+    areas = [
+        regions.Region(p.start, p.end, regions.PORTION, f"portion {p.index + 1}", p.index)
+        for p in page.portions
+        if p.start < p.end
+    ]
+    areas += [regions.Region(a, b, regions.FIELD, label) for _key, label, a, b in page.fields]
+    areas += [regions.Region(a, b, regions.LINE, label) for label, a, b in page.others]
+    return occurrences.CachedVersion(page.id, page.number, page.text, tuple(areas))
+
+
 def panel(
     session: Session,
     actor: User,
@@ -84,21 +104,25 @@ def panel(
     *,
     approvals_required: int = 1,
     selection: tuple[object, object] | None = None,
+    cached: VersionPage | None = None,
 ) -> Panel:
     """The consistency page of ``cable`` (see the module docstring). ``selection``, a
     ``(start, end)`` of the current version, adds the occurrences of that text (a selection
-    not yet proposed). Raises ``NotFound`` (cable not visible), ``InvalidInput`` (a
-    selection that is not a span of the text)."""
+    not yet proposed). ``cached``, the review page's version (the current one), saves
+    reading the text again: a fixed number of statements, however many proposals. Raises
+    ``NotFound`` (cable not visible), ``InvalidInput`` (a selection that is not a span of
+    the text)."""
     require_visible(actor, cable)
-    version = version_of(session, cable)
-    conflicts = conflicts_now(session, actor, cable, approvals_required=approvals_required)
-    rows = [
-        r
-        for r in occurrences.active_redactions(session, version)
+    version = cached_version(cached) if cached is not None else version_of(session, cable)
+    shared = occurrences.version_state(session, version)
+    approved = [
+        r for r in shared.active
+        if states.is_protected(effective_status(r, approvals_required))
     ]
+    conflicts = occurrences.gate_conflicts(session, version, approved)
     proposals = []
-    for row in rows:
-        found = occurrences.occurrence_views(session, version, row.start, row.end)
+    for row in shared.active:
+        found = occurrences.occurrence_views(session, version, row.start, row.end, state=shared)
         text = " ".join(version.text[row.start : row.end].split())
         proposals.append(
             ProposalOccurrences(
@@ -118,12 +142,17 @@ def panel(
         chosen = tuple(occurrences.occurrences_of_span(session, actor, cable, *selection))
         span = (int(selection[0]), int(selection[1]))  # checked by occurrences_of_span
         chosen_text = " ".join(version.text[span[0] : span[1]].split())
+    pending = [
+        occurrences.decision_view(row)
+        for row in shared.decisions.values()
+        if row.status == occurrences.PENDING
+    ]
     return Panel(
         reference_id=cable.reference_id,
         version=version.number,
         conflicts=tuple(conflicts),
         proposals=tuple(proposals),
-        pending=tuple(occurrences.pending_releases(session, actor, cable)),
+        pending=tuple(pending),
         selection=chosen,
         selection_span=span,
         selection_text=chosen_text,

@@ -34,11 +34,12 @@ the pages stay the same.
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from redactor import audit
 from redactor.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted, StaleVersion
@@ -146,19 +147,37 @@ class Conflict:
 # --------------------------------------------------------------------------- reading
 
 
-def _placer(session: Session, version: CableVersion) -> Callable[[int, int], Place]:
+@dataclass(frozen=True)
+class CachedVersion:
+    """A version as a page cache holds it (id, number, text and its regions), so that a page
+    that already has them (the review page's :class:`~redactor.review.pages.VersionPage`)
+    does not read the text again. Accepted wherever a ``CableVersion`` is read here."""
+
+    id: int
+    number: int
+    text: str
+    areas: tuple[regions.Region, ...]
+
+
+def _placer(
+    session: Session, version: CableVersion | CachedVersion
+) -> Callable[[int, int], Place]:
     """A function giving the :class:`Place` of ``[start, end)`` in ``version``."""
     text = version.text
-    rows = session.execute(
-        select(Portion.start, Portion.end, Portion.index).where(Portion.version_id == version.id)
-    ).all()
-    areas = regions.regions(text, [tuple(r) for r in rows], version.parsed or {})
+    if isinstance(version, CachedVersion):
+        areas = version.areas
+    else:
+        rows = session.execute(
+            select(Portion.start, Portion.end, Portion.index)
+            .where(Portion.version_id == version.id)
+        ).all()
+        areas = regions.regions(text, [tuple(r) for r in rows], version.parsed or {})
     line_starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
 
     def place(start: int, end: int) -> Place:
         holding = [a for a in areas if a.start <= start < a.end]
         part = min(holding, key=lambda a: a.end - a.start).label if holding else "the text"
-        line = sum(1 for s in line_starts if s <= start)
+        line = bisect_right(line_starts, start)
         before, middle, after = context(text, start, end)
         return Place(start, end, part, line, start - line_starts[line - 1] + 1,
                      before, middle, after)
@@ -166,7 +185,8 @@ def _placer(session: Session, version: CableVersion) -> Callable[[int, int], Pla
     return place
 
 
-def _decision_view(row: OccurrenceDecision) -> DecisionView:
+def decision_view(row: OccurrenceDecision) -> DecisionView:
+    """``row`` as the pages show it."""
     return DecisionView(
         id=row.id,
         status=row.status,
@@ -179,7 +199,7 @@ def _decision_view(row: OccurrenceDecision) -> DecisionView:
 
 
 def _open_decisions(
-    session: Session, version: CableVersion, source: str = SOURCE_CABLE
+    session: Session, version: CableVersion | CachedVersion, source: str = SOURCE_CABLE
 ) -> dict[tuple[int, int], OccurrenceDecision]:
     """The pending and approved decisions of ``version`` by place (an approved one wins)."""
     rows = session.scalars(
@@ -188,6 +208,9 @@ def _open_decisions(
             OccurrenceDecision.version_id == version.id,
             OccurrenceDecision.source == source,
             OccurrenceDecision.status.in_((PENDING, APPROVED)),
+        )
+        .options(
+            selectinload(OccurrenceDecision.proposer), selectinload(OccurrenceDecision.decider)
         )
         .order_by(OccurrenceDecision.id)
     ).all()
@@ -199,7 +222,9 @@ def _open_decisions(
     return found
 
 
-def active_redactions(session: Session, version: CableVersion) -> list[Redaction]:
+def active_redactions(
+    session: Session, version: CableVersion | CachedVersion
+) -> list[Redaction]:
     """The pending and approved redactions of ``version`` that hide text (not withdrawal
     requests), in text order."""
     return list(
@@ -210,6 +235,7 @@ def active_redactions(session: Session, version: CableVersion) -> list[Redaction
                 Redaction.status.in_((RedactionStatus.PENDING, RedactionStatus.APPROVED)),
                 Redaction.withdraws.is_(False),
             )
+            .options(selectinload(Redaction.decisions))
             .order_by(Redaction.start, Redaction.end, Redaction.id)
         )
     )
@@ -232,19 +258,45 @@ def _state(
     return "open", None
 
 
+@dataclass(frozen=True)
+class VersionState:
+    """What the occurrence views of one version share, loaded once per page."""
+
+    place: Callable[[int, int], Place]
+    active: list[Redaction]
+    decisions: dict[tuple[int, int], OccurrenceDecision]
+
+
+def version_state(session: Session, version: CableVersion | CachedVersion) -> VersionState:
+    """The placer, active redactions and open decisions of ``version`` (not clearance-checked:
+    the caller loaded the version for its actor)."""
+    return VersionState(
+        _placer(session, version),
+        active_redactions(session, version),
+        _open_decisions(session, version),
+    )
+
+
 def occurrence_views(
-    session: Session, version: CableVersion, start: int, end: int, exclude: Iterable[Span] = ()
+    session: Session,
+    version: CableVersion | CachedVersion,
+    start: int,
+    end: int,
+    exclude: Iterable[Span] = (),
+    *,
+    state: VersionState | None = None,
 ) -> list[OccurrenceView]:
-    place = _placer(session, version)
-    active = active_redactions(session, version)
-    decisions = _open_decisions(session, version)
+    """The other occurrences of ``[start, end)`` of ``version`` with their states (see the
+    module docstring); ``state`` from :func:`version_state` when a page asks for many."""
+    shared = state or version_state(session, version)
+    place, active, decisions = shared.place, shared.active, shared.decisions
     views = []
     for found in other_occurrences(version.text, start, end, exclude=list(exclude)):
         state, decision = _state(found.start, found.end, active, decisions)
         views.append(
             OccurrenceView(
                 place(found.start, found.end), found.kind, found.title, state,
-                _decision_view(decision) if decision is not None else None,
+                decision_view(decision) if decision is not None else None,
             )
         )
     return views
@@ -296,7 +348,7 @@ def get_redaction(session: Session, actor: User, redaction_id: int) -> Redaction
 
 
 def gate_conflicts(
-    session: Session, version: CableVersion, approved: Sequence[Redaction]
+    session: Session, version: CableVersion | CachedVersion, approved: Sequence[Redaction]
 ) -> list[Conflict]:
     """Every place where ``version`` prints the text of one of the ``approved`` redactions
     outside them (:func:`redactor.release.occurrences.visible_occurrences`), less those lying
@@ -329,7 +381,7 @@ def gate_conflicts(
                 place=place(occurrence.start, occurrence.end),
                 codes=codes,
                 redaction_ids=tuple(r.id for r in rows),
-                decision=_decision_view(decision) if decision is not None else None,
+                decision=decision_view(decision) if decision is not None else None,
             )
         )
     return conflicts
@@ -585,7 +637,7 @@ def pending_releases(session: Session, actor: User, cable: Cable) -> list[Decisi
     require_visible(actor, cable)
     version = version_of(session, cable)
     return [
-        _decision_view(row)
+        decision_view(row)
         for row in _open_decisions(session, version).values()
         if row.status == PENDING
     ]

@@ -40,6 +40,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from redactor.redaction.spans import Span, merge_spans
 
@@ -142,9 +143,25 @@ def _covered(merged: Sequence[Span], starts: Sequence[int], start: int, end: int
     return True
 
 
-def _readings(text: str, start: int = 0, end: int | None = None) -> list[tuple[str, list[int]]]:
+@lru_cache(maxsize=16)
+def _text_readings(text: str) -> tuple[tuple[str, list[int]], ...]:
+    """:func:`_readings` of a whole text, kept for the few texts searched again and again
+    (one cable version: each proposal's occurrences, the gate's conflicts). Read-only."""
+    return tuple(_readings(text, cache=False))
+
+
+@lru_cache(maxsize=16)
+def _line_starts(text: str) -> tuple[int, ...]:
+    return (0, *(i + 1 for i, char in enumerate(text) if char == "\n"))
+
+
+def _readings(
+    text: str, start: int = 0, end: int | None = None, *, cache: bool = True
+) -> list[tuple[str, list[int]]] | tuple[tuple[str, list[int]], ...]:
     """The normalised readings of ``text[start:end]``: as it stands and, when it holds a word
     hyphenated at a line end, with those seams closed up."""
+    if cache and start == 0 and end is None:
+        return _text_readings(text)
     plain = _normalised(text, start, end)
     if not _HYPHEN_BREAK_RE.search(text, start, len(text) if end is None else end):
         return [plain]
@@ -241,7 +258,7 @@ def _printed(
     """The bounded occurrences of ``needle`` in the normalised ``hay`` that print at least one
     character outside ``merged``, as occurrences of excision ``number``."""
     starts = [span.start for span in merged]
-    line_starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+    line_starts = _line_starts(text)
     found: list[Occurrence] = []
     position = hay.find(needle)
     while position >= 0:

@@ -26,6 +26,7 @@ from redactor.review.pages import (
     list_model,
     load_preview,
     load_review,
+    version_page,
 )
 from redactor.web.extensions import db_session
 
@@ -91,7 +92,8 @@ def show_cable(reference_id: str) -> Any:
         return redirect(url_for("cables.show_version", reference_id=reference_id, number=asked))
     banner = history.banner_model(session, actor, cable)
     consistency = occurrence_pages.panel(
-        session, actor, cable, approvals_required=_approvals_required()
+        session, actor, cable, approvals_required=_approvals_required(),
+        cached=version_page(session, cable, actor),
     )
     withhold = request.args.get("withhold", "")
     return render_template(

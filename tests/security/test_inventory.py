@@ -456,7 +456,7 @@ TRUSTED_HELPERS = {
     "declassify.pending_on", "declassify.is_void",
     # Given a version (and its approved redactions) the caller loaded through the door.
     "occurrences.gate_conflicts", "occurrences.active_redactions",
-    "occurrences.occurrence_views",
+    "occurrences.occurrence_views", "occurrences.version_state",
 }
 # (short name, module): the redaction services live in three modules under one name.
 _MODULES = [("access", access), ("review", review), ("release", releases),
