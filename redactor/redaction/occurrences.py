@@ -17,16 +17,13 @@ Three things, on the current version of a cable:
   still decided by a second person; they share ``link_group`` with the first, and one
   ``redaction.propose_linked`` entry lists them.
 * **"Release this occurrence"** (:class:`~redactor.models.OccurrenceDecision`): a reviewer
-  asks, with a reason, to leave one occurrence printed (:func:`request_release`); an approver
-  who did not ask approves or rejects it (:func:`decide_release`); the asker may withdraw a
-  pending one. Audited ``occurrence.release_request``, ``occurrence.release_approve``,
-  ``occurrence.release_reject``, ``occurrence.release_withdraw``, with offsets and a digest of
-  the reason (never cable text).
+  asks, with a reason, to leave one occurrence printed; an approver who did not ask decides
+  (:mod:`redactor.redaction.occurrence_decisions`). This module reads those decisions.
 
 The release gate's part (:func:`gate_conflicts`, called by
 :func:`redactor.release.plan.plan_release`): every place where the current version still
-prints the text of an approved redaction, less those carrying an approved "release this
-occurrence" of source ``cable``. A later source (strings an earlier release withheld) adds its
+prints the text of an approved redaction, less those inside a place carrying an approved
+"release this occurrence" of source ``cable``. A later source (strings an earlier release withheld) adds its
 own places and decisions with another ``source``; the decisions, their two-person rule and
 the pages stay the same.
 """
@@ -52,15 +49,13 @@ from redactor.models import (
     Redaction,
     RedactionStatus,
     User,
-    utcnow,
 )
 from redactor.redaction import regions
 from redactor.redaction import service as redactions
-from redactor.redaction.common import clean_text, digest
 from redactor.redaction.spans import Span, merge_spans
 from redactor.redaction.variants import other_occurrences
 from redactor.release.occurrences import context, visible_occurrences
-from redactor.review.policy import Role, can_approve, can_propose
+from redactor.review.policy import can_propose
 from redactor.review.service import (
     flush,
     lock_cable,
@@ -198,7 +193,7 @@ def decision_view(row: OccurrenceDecision) -> DecisionView:
     )
 
 
-def _open_decisions(
+def open_decisions(
     session: Session, version: CableVersion | CachedVersion, source: str = SOURCE_CABLE
 ) -> dict[tuple[int, int], OccurrenceDecision]:
     """The pending and approved decisions of ``version`` by place (an approved one wins)."""
@@ -273,7 +268,7 @@ def version_state(session: Session, version: CableVersion | CachedVersion) -> Ve
     return VersionState(
         _placer(session, version),
         active_redactions(session, version),
-        _open_decisions(session, version),
+        open_decisions(session, version),
     )
 
 
@@ -321,11 +316,11 @@ def occurrences_of_span(
     (offsets that are not a span of the text)."""
     require_visible(actor, cable)
     version = version_of(session, cable)
-    span = _checked_span(version, start, end)
+    span = checked_span(version, start, end)
     return occurrence_views(session, version, span.start, span.end)
 
 
-def _checked_span(version: CableVersion, start: object, end: object) -> Span:
+def checked_span(version: CableVersion, start: object, end: object) -> Span:
     if type(start) is not int or type(end) is not int:
         raise InvalidInput("start and end must be whole numbers")
     if not 0 <= start < end <= len(version.text):
@@ -363,7 +358,7 @@ def gate_conflicts(
     for row in approved:
         number = next(i for i, s in enumerate(merged, 1) if s.start <= row.start < s.end)
         members.setdefault(number, []).append(row)
-    decisions = _open_decisions(session, version)
+    decisions = open_decisions(session, version)
     # A place released on purpose releases what it holds: "Qzandor Villaquist" printed by
     # decision also prints the surname that a later redaction withholds elsewhere.
     released = [(d.start, d.end) for d in decisions.values() if d.status == APPROVED]
@@ -489,155 +484,3 @@ def propose_linked(
         cable=cable,
     )
     return made
-
-
-# --------------------------------------------------------------------------- release on purpose
-
-
-def _candidate_places(session: Session, version: CableVersion) -> set[tuple[int, int]]:
-    """The places a "release this occurrence" may concern: every conflict of the gate with
-    the approved redactions, and every other occurrence of an active redaction's text."""
-    active = active_redactions(session, version)
-    approved = [r for r in active if r.status == RedactionStatus.APPROVED]
-    spans = [(r.start, r.end) for r in approved]
-    places = {(o.start, o.end) for o in visible_occurrences(version.text, spans)}
-    for row in active:
-        places.update((f.start, f.end) for f in other_occurrences(version.text, row.start, row.end))
-    return places
-
-
-def request_release(
-    session: Session,
-    actor: User,
-    cable: Cable,
-    *,
-    start: object,
-    end: object,
-    reason: object,
-    version_number: object = None,
-) -> OccurrenceDecision:
-    """Ask, with ``reason``, that the occurrence ``[start, end)`` of ``cable``'s current
-    version be released although the same text is withheld elsewhere.
-
-    Raises ``NotFound`` (cable not visible), ``NotPermitted`` (not a reviewer),
-    ``StaleVersion`` (``version_number`` given and not the current version),
-    ``IllegalTransition`` (a request for that place is already pending or approved),
-    ``InvalidInput`` (no reason; a place that is no occurrence of withheld or proposed text).
-    Audits ``occurrence.release_request``."""
-    require_visible(actor, cable)
-    if not can_propose(actor.roles):
-        raise NotPermitted("only reviewers ask to release an occurrence")
-    lock_cable(session, cable)
-    if version_number is not None and version_number != cable.current_version:
-        raise StaleVersion("the cable has a newer version; reload it")
-    version = version_of(session, cable)
-    span = _checked_span(version, start, end)
-    text = clean_text(reason, "reason", required=True)
-    existing = _open_decisions(session, version).get((span.start, span.end))
-    if existing is not None:
-        raise IllegalTransition(
-            f"releasing this occurrence is already {existing.status} (#{existing.id})"
-        )
-    if (span.start, span.end) not in _candidate_places(session, version):
-        raise InvalidInput(
-            f"[{span.start}, {span.end}) is not an occurrence of text withheld or proposed"
-        )
-    row = OccurrenceDecision(
-        cable_id=cable.id, version_id=version.id, start=span.start, end=span.end,
-        source=SOURCE_CABLE, reason=text, proposer_id=actor.id, status=PENDING,
-        decision_reason="",
-    )
-    session.add(row)
-    flush(session)
-    audit.record(
-        session, actor, "occurrence.release_request",
-        subject=("occurrence_decision", row.id),
-        data={"cable_id": cable.id, "version": version.number, "start": row.start,
-              "end": row.end, "source": row.source, "reason_sha256": digest(text)},
-        cable=cable,
-    )
-    return row
-
-
-def get_decision(
-    session: Session, actor: User, decision_id: int, *, lock: bool = False
-) -> OccurrenceDecision:
-    """The decision ``decision_id`` if ``actor`` may see its cable; ``NotFound`` otherwise,
-    exactly as for an id never used."""
-    row = (
-        session.get(OccurrenceDecision, decision_id) if 0 < decision_id <= MAX_ID else None
-    )
-    cable = session.get(Cable, row.cable_id) if row is not None else None
-    if row is None or cable is None:
-        raise NotFound("no such decision")
-    require_visible(actor, cable)
-    if lock:
-        lock_cable(session, cable)
-        session.refresh(row)
-    return row
-
-
-def decide_release(
-    session: Session,
-    actor: User,
-    decision_id: int,
-    *,
-    action: str,
-    expected_row_version: object,
-    reason: object = "",
-) -> OccurrenceDecision:
-    """``approve`` or ``reject`` (an approver who did not ask), or ``withdraw`` (the one
-    who asked), the pending request ``decision_id``.
-
-    Raises ``NotFound`` (as :func:`get_decision`), ``NotPermitted`` (the proposer approving
-    or rejecting their own request; anyone else withdrawing it; not an approver),
-    ``StaleVersion`` (``expected_row_version`` not the request's, or the cable has a newer
-    version), ``IllegalTransition`` (decided already), ``InvalidInput`` (a rejection without
-    a reason, an unknown action). Audits ``occurrence.release_<action>``."""
-    if action not in ("approve", "reject", "withdraw"):
-        raise InvalidInput("the action is approve, reject or withdraw")
-    row = get_decision(session, actor, decision_id, lock=True)
-    if action == "withdraw":
-        if row.proposer_id != actor.id:
-            raise NotPermitted("only the person who asked may withdraw the request")
-    elif not can_approve(actor.id, actor.roles, row.proposer_id):
-        raise NotPermitted(
-            "releasing an occurrence needs a second person: an approver who did not ask"
-            if Role.APPROVER in actor.roles
-            else "only an approver decides on releasing an occurrence"
-        )
-    if type(expected_row_version) is not int or expected_row_version != row.row_version:
-        raise StaleVersion("this request changed since the page was loaded; reload it")
-    if row.status != PENDING:
-        raise IllegalTransition(f"this request is already {row.status}")
-    cable = session.get(Cable, row.cable_id)
-    assert cable is not None
-    version = version_of(session, cable)
-    if action == "approve" and row.version_id != version.id:
-        raise StaleVersion("the cable has a newer version: this request is about an older one")
-    text = clean_text(reason, "reason", required=action == "reject")
-    row.status = {"approve": APPROVED, "reject": REJECTED, "withdraw": WITHDRAWN}[action]
-    if action != "withdraw":
-        row.decider_id = actor.id
-    row.decision_reason = text
-    row.decided_at = utcnow()
-    flush(session)
-    audit.record(
-        session, actor, f"occurrence.release_{action}",
-        subject=("occurrence_decision", row.id),
-        data={"cable_id": cable.id, "start": row.start, "end": row.end, "source": row.source,
-              "status": row.status, "reason": text},
-        cable=cable,
-    )
-    return row
-
-
-def pending_releases(session: Session, actor: User, cable: Cable) -> list[DecisionView]:
-    """The pending "release this occurrence" requests of ``cable``'s current version."""
-    require_visible(actor, cable)
-    version = version_of(session, cable)
-    return [
-        decision_view(row)
-        for row in _open_decisions(session, version).values()
-        if row.status == PENDING
-    ]

@@ -24,6 +24,7 @@ from flask_login import current_user, login_required
 from redactor.cables.access import get_visible_cable
 from redactor.errors import InvalidInput
 from redactor.models import MAX_ID, Cable, User
+from redactor.redaction import occurrence_decisions as decisions
 from redactor.redaction import occurrence_pages
 from redactor.redaction import occurrences as service
 from redactor.web.extensions import db_session
@@ -111,7 +112,7 @@ def request_release(reference_id: str) -> Any:
     """Ask that one occurrence be released although the same text is withheld elsewhere."""
     session, actor = db_session(), _actor()
     cable = get_visible_cable(session, actor, reference_id)
-    made = service.request_release(
+    made = decisions.request_release(
         session,
         actor,
         cable,
@@ -131,7 +132,7 @@ def _decide(decision_id: int, action: str) -> Any:
     if decision_id > MAX_ID:
         abort(404)
     session, actor = db_session(), _actor()
-    row = service.decide_release(
+    row = decisions.decide_release(
         session,
         actor,
         decision_id,

@@ -42,7 +42,7 @@ from redactor.models import (
 )
 from redactor.redaction import common as redaction_common
 from redactor.redaction import decisions as redaction_decisions
-from redactor.redaction import occurrence_pages
+from redactor.redaction import occurrence_decisions, occurrence_pages
 from redactor.redaction import occurrences as redaction_occurrences
 from redactor.redaction import service as redactions
 from redactor.release import building
@@ -420,13 +420,13 @@ SERVICES: dict[str, Callable] = {
         s, a, w.redaction),
     "occurrences.propose_linked": lambda s, a, w: redaction_occurrences.propose_linked(
         s, a, _redaction(s, w)),
-    "occurrences.request_release": lambda s, a, w: redaction_occurrences.request_release(
+    "occurrences.request_release": lambda s, a, w: occurrence_decisions.request_release(
         s, a, _hidden(s), start=0, end=4, reason="x"),
-    "occurrences.get_decision": lambda s, a, w: redaction_occurrences.get_decision(
+    "occurrences.get_decision": lambda s, a, w: occurrence_decisions.get_decision(
         s, a, HIDDEN_ID),
-    "occurrences.decide_release": lambda s, a, w: redaction_occurrences.decide_release(
+    "occurrences.decide_release": lambda s, a, w: occurrence_decisions.decide_release(
         s, a, HIDDEN_ID, action="approve", expected_row_version=1),
-    "occurrences.pending_releases": lambda s, a, w: redaction_occurrences.pending_releases(
+    "occurrences.pending_releases": lambda s, a, w: occurrence_decisions.pending_releases(
         s, a, _hidden(s)),
     "occurrence_pages.panel": lambda s, a, w: occurrence_pages.panel(s, a, _hidden(s)),
     "occurrence_pages.conflicts_now": lambda s, a, w: occurrence_pages.conflicts_now(
@@ -465,7 +465,8 @@ _MODULES = [("access", access), ("review", review), ("release", releases),
             ("redaction", redaction_decisions), ("redaction", redaction_common),
             ("pages", pages), ("history", history), ("carryover", carryover),
             ("held", held), ("declassify", declassify),
-            ("occurrences", redaction_occurrences), ("occurrence_pages", occurrence_pages)]
+            ("occurrences", redaction_occurrences), ("occurrences", occurrence_decisions),
+            ("occurrence_pages", occurrence_pages)]
 _LOADS = {"reference_id", "release_id", "redaction_id", "cable", "redaction", "number",
           "version_number", "version", "release", "held_id", "request_id"}
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from redactor.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
 from redactor.models import AuditEntry, Cable, OccurrenceDecision, Redaction, Release
-from redactor.redaction import occurrences
+from redactor.redaction import occurrence_decisions, occurrences
 from redactor.redaction import service as redactions
 from redactor.release import service as releases
 from redactor.review import service as review
@@ -135,7 +135,7 @@ def test_a_release_is_refused_until_every_conflicting_occurrence_is_decided(
 
     # The last conflict: released on purpose, by two people.
     place = conflicts[0].place
-    asked = occurrences.request_release(
+    asked = occurrence_decisions.request_release(
         session, team["occboth"], session.get(Cable, cable.id), start=place.start,
         end=place.end, reason="the name is public in paragraph 3 (press release)",
     )
@@ -144,13 +144,13 @@ def test_a_release_is_refused_until_every_conflicting_occurrence_is_decided(
         _release(session, team, cable)
     session.rollback()
     with pytest.raises(NotPermitted):  # the one who asked may not approve
-        occurrences.decide_release(
+        occurrence_decisions.decide_release(
             session, team["occboth"], asked.id, action="approve",
             expected_row_version=asked.row_version,
         )
     session.rollback()
     asked = session.get(OccurrenceDecision, asked.id)
-    occurrences.decide_release(
+    occurrence_decisions.decide_release(
         session, team["occappr"], asked.id, action="approve",
         expected_row_version=asked.row_version,
     )
@@ -222,7 +222,7 @@ def test_the_proposer_cannot_approve_their_own_decline_on_the_page_or_in_the_dat
 def test_a_hidden_cable_answers_as_an_unknown_one(client, login, session, team, cable):
     first = session.scalars(select(Redaction).where(Redaction.cable_id == cable.id)).one()
     place = _conflicts(session, cable)[0].place
-    asked = occurrences.request_release(
+    asked = occurrence_decisions.request_release(
         session, team["occrev"], session.get(Cable, cable.id), start=place.start,
         end=place.end, reason="public",
     )
@@ -277,6 +277,6 @@ def test_hostile_input_is_a_clear_refusal_never_a_500(client, login, session, te
     assert session.scalars(select(OccurrenceDecision)).all() == []
     assert len(session.scalars(select(Redaction)).all()) == 1
     with pytest.raises(InvalidInput):
-        occurrences.request_release(session, team["occrev"], session.get(Cable, cable.id),
+        occurrence_decisions.request_release(session, team["occrev"], session.get(Cable, cable.id),
                                     start=0, end=3, reason="not an occurrence")
     session.rollback()
