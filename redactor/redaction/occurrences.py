@@ -23,9 +23,9 @@ Three things, on the current version of a cable:
 The release gate's part (:func:`gate_conflicts`, called by
 :func:`redactor.release.plan.plan_release`): every place where the current version still
 prints the text of an approved redaction, less those inside a place carrying an approved
-"release this occurrence" of source ``cable``. A later source (strings an earlier release withheld) adds its
-own places and decisions with another ``source``; the decisions, their two-person rule and
-the pages stay the same.
+"release this occurrence" of source ``cable``. A later source (strings an earlier release
+withheld) adds its own places and decisions with another ``source``; the decisions, their
+two-person rule and the pages stay the same.
 """
 
 from __future__ import annotations

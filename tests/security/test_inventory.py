@@ -457,6 +457,7 @@ TRUSTED_HELPERS = {
     # Given a version (and its approved redactions) the caller loaded through the door.
     "occurrences.gate_conflicts", "occurrences.active_redactions",
     "occurrences.occurrence_views", "occurrences.version_state",
+    "occurrences.open_decisions", "occurrences.checked_span",
 }
 # (short name, module): the redaction services live in three modules under one name.
 _MODULES = [("access", access), ("review", review), ("release", releases),
