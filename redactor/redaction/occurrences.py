@@ -321,6 +321,7 @@ def occurrences_of_span(
 
 
 def checked_span(version: CableVersion, start: object, end: object) -> Span:
+    """``[start, end)`` if it is a span of ``version``'s text; ``InvalidInput`` otherwise."""
     if type(start) is not int or type(end) is not int:
         raise InvalidInput("start and end must be whole numbers")
     if not 0 <= start < end <= len(version.text):
