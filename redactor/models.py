@@ -430,6 +430,9 @@ class Redaction(Base):
         ForeignKey("redactions.id", name="fk_redactions_replaces"), index=True
     )
     withdraws: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Proposals made in one action for every occurrence of the same text share a group
+    # (:mod:`redactor.redaction.occurrences`); each is still decided on its own.
+    link_group: Mapped[str | None] = mapped_column(String(32), index=True)
 
     proposer: Mapped[User] = relationship(foreign_keys=[proposer_id])
     decisions: Mapped[list[Decision]] = relationship(
@@ -543,6 +546,51 @@ class CarryOver(Base):
 
     __table_args__ = (
         CheckConstraint("kind IN ('redaction', 'review')", name="ck_carry_overs_kind"),
+    )
+
+
+class OccurrenceDecision(Base):
+    """"Release this occurrence": a decision to leave printed a place ``[start, end)`` of a
+    version that holds text withheld elsewhere (:mod:`redactor.redaction.occurrences`).
+
+    Proposed with a reason, approved or rejected by another person (a CHECK holds that too).
+    An approved decision lets the release gate pass that place; it belongs to its version
+    (a new version needs decisions of its own). ``source`` says against what the place
+    conflicts: ``cable`` (an approved redaction of the same version); later sources (an
+    earlier release's withheld strings) use the same table with their own value.
+    """
+
+    __tablename__ = "occurrence_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cable_id: Mapped[int] = mapped_column(ForeignKey("cables.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("cable_versions.id"), index=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(32), default="cable")
+    reason: Mapped[str] = mapped_column(Text)
+    proposer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    decider_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    proposer: Mapped[User] = relationship(foreign_keys=[proposer_id])
+    decider: Mapped[User | None] = relationship(foreign_keys=[decider_id])
+
+    __mapper_args__ = {"version_id_col": row_version}
+    __table_args__ = (
+        CheckConstraint("start >= 0 AND start < \"end\"", name="ck_occurrence_decisions_span"),
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'rejected', 'withdrawn')",
+            name="ck_occurrence_decisions_status",
+        ),
+        CheckConstraint(
+            "decider_id IS NULL OR decider_id <> proposer_id",
+            name="ck_occurrence_decisions_two_person",
+        ),
     )
 
 

@@ -66,6 +66,8 @@ SAMPLES: dict[tuple[str, str], Callable[[World], list[tuple[str, str | None]]]] 
     # Held imports and declassification requests of hidden cables: tests/security/.
     ("int", "held_id"): lambda world: [(str(UNKNOWN_ID), None)],
     ("int", "request_id"): lambda world: [(str(UNKNOWN_ID), None)],
+    # Requests to release an occurrence of a hidden cable: tests/security/.
+    ("int", "decision_id"): lambda world: [(str(UNKNOWN_ID), None)],
     ("any", "name"): lambda world: [("pdf", None), ("txt", None), ("json", None)],
 }
 

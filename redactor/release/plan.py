@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from redactor.cables.access import visible_cables
 from redactor.errors import IllegalTransition, InvalidInput, NotPermitted
 from redactor.models import Cable, CableStatus, CableVersion, Portion, Redaction, Release, User
+from redactor.redaction.occurrences import Conflict, gate_conflicts
 from redactor.redaction.spans import Span
 from redactor.release import building, notice, render, writers
 from redactor.release.numbering import (
@@ -60,6 +61,10 @@ class ReleasePlan:
     pages: int
     approved: tuple[Redaction, ...]
     hidden: tuple[str, ...] = field(repr=False)
+    #: Places that would print approved-hidden text without a decision to release them
+    #: (:func:`redactor.redaction.occurrences.gate_conflicts`): the release refuses while
+    #: any is left; the confirmation lists them. Empty for a denial (no text is published).
+    conflicts: tuple[Conflict, ...] = ()
 
     @property
     def disposition(self) -> Disposition:
@@ -203,10 +208,14 @@ def plan_release(
                                      pages=pages)
             ),
         }
+        conflicts: list[Conflict] = []
     else:
         published = doc
         artifacts = building.write_artifacts(doc)
         pages = building.pdf_pages(artifacts["pdf"])
+        # Text withheld in one place and printed in another: each such place must be
+        # redacted too or released on purpose (two people) before the release goes through.
+        conflicts = gate_conflicts(session, version, approved_rows)
     return ReleasePlan(
         cable=cable,
         version=version,
@@ -220,6 +229,7 @@ def plan_release(
         pages=pages,
         approved=tuple(approved_rows),
         hidden=tuple(hidden),
+        conflicts=tuple(conflicts),
     )
 
 

@@ -76,7 +76,6 @@ from redactor.models import (
     User,
     utcnow,
 )
-from redactor.redaction.spans import Span
 from redactor.release import diff as diffs
 from redactor.release import writers
 
@@ -86,7 +85,6 @@ from redactor.release.building import build_document as build_document
 from redactor.release.building import file_name as file_name
 from redactor.release.building import (
     gate,
-    occurrence_findings,
     printed_reference,
 )
 from redactor.release.building import portion_contents as portion_contents
@@ -244,9 +242,12 @@ def release_cable(
     approved_rows = list(plan.approved)
     artifacts = plan.artifacts
     findings = gate(plan.published, artifacts, plan.hidden)
-    if not plan.denied:
-        # A denial publishes no cable text, so no withheld text can show elsewhere in it.
-        findings += occurrence_findings(version.text, [Span(r.start, r.end) for r in approved_rows])
+    # Approved-hidden text printed elsewhere, not released on purpose (none for a denial:
+    # it publishes no cable text). Named by place, never by text.
+    findings += [
+        GateFinding("cable text", "visible occurrence", conflict.describe())
+        for conflict in plan.conflicts
+    ]
     if findings:
         audit.record(
             session,

@@ -22,6 +22,7 @@ from redactor.web.declassify import declassify_bp
 from redactor.web.fragments import fragment_headers, is_fragment_request
 from redactor.web.held import held_bp
 from redactor.web.imports import imports_bp
+from redactor.web.occurrences import occurrences_bp
 from redactor.web.refusals import DOMAIN_STATUS, NOT_FOUND_MESSAGE, record_refusal
 from redactor.web.releases import releases_bp
 from redactor.web.review import review_bp
@@ -32,6 +33,7 @@ ALL: list[Blueprint] = [
     api_bp, tokens_bp,
 ]
 ALL += [held_bp, declassify_bp]  # held imports, declassification
+ALL += [occurrences_bp]  # every occurrence in the cable, and releasing one on purpose
 
 
 CONTENT_SECURITY_POLICY = (

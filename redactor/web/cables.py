@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 
 from redactor.cables.access import get_visible_cable
 from redactor.models import MAX_ID, User
+from redactor.redaction import occurrence_pages
 from redactor.review import carryover, history
 from redactor.review.pages import (
     CableFilters,
@@ -25,6 +26,7 @@ from redactor.review.pages import (
     list_model,
     load_preview,
     load_review,
+    version_page,
 )
 from redactor.web.extensions import db_session
 
@@ -89,10 +91,15 @@ def show_cable(reference_id: str) -> Any:
         # An older version is read on its own page (read-only, its own clearance check).
         return redirect(url_for("cables.show_version", reference_id=reference_id, number=asked))
     banner = history.banner_model(session, actor, cable)
+    consistency = occurrence_pages.panel(
+        session, actor, cable, approvals_required=_approvals_required(),
+        cached=version_page(session, cable, actor),
+    )
     withhold = request.args.get("withhold", "")
     return render_template(
         "cables/show.html",
         carry=banner,
+        consistency=consistency,
         # isascii: "²".isdigit() is true, yet int() refuses it.
         withhold=int(withhold) if withhold.isascii() and withhold.isdigit() else None,
         **model,
@@ -107,8 +114,11 @@ def preview_cable(reference_id: str) -> Any:
     session, actor = db_session(), _actor()
     cable = get_visible_cable(session, actor, reference_id)
     model = load_preview(session, actor, cable, approvals_required=_approvals_required())
+    conflicts = occurrence_pages.conflicts_now(
+        session, actor, cable, approvals_required=_approvals_required()
+    )
     session.commit()
-    return render_template("cables/preview.html", **model)
+    return render_template("cables/preview.html", conflicts=conflicts, **model)
 
 
 # --------------------------------------------------------------------------- versions

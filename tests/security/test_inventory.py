@@ -34,6 +34,7 @@ from redactor.models import (
     Cable,
     DeclassificationRequest,
     HeldImport,
+    OccurrenceDecision,
     Portion,
     Redaction,
     Release,
@@ -41,6 +42,8 @@ from redactor.models import (
 )
 from redactor.redaction import common as redaction_common
 from redactor.redaction import decisions as redaction_decisions
+from redactor.redaction import occurrence_decisions, occurrence_pages
+from redactor.redaction import occurrences as redaction_occurrences
 from redactor.redaction import service as redactions
 from redactor.release import building
 from redactor.release import pages as release_pages
@@ -155,6 +158,21 @@ DOORS: dict[str, tuple[Door, ...]] = {
     "declassify.show_request": _doors(Door("GET", "/declassifications/{declass}")),
     "declassify.approve": _doors(Door("POST", "/declassifications/{declass}/approve", "form")),
     "declassify.reject": _doors(Door("POST", "/declassifications/{declass}/reject", "form")),
+    "occurrences.show": _doors(
+        Door("GET", "/cables/{cable}/occurrences"),
+        Door("GET", "/cables/{cable}/occurrences?start=0&end=4"),
+    ),
+    "occurrences.propose_all": _doors(Door("POST", "/redactions/{redaction}/occurrences", "form")),
+    "occurrences.request_release": _doors(
+        Door("POST", "/cables/{cable}/occurrences/release", "form")
+    ),
+    "occurrences.approve": _doors(
+        Door("POST", "/occurrence-decisions/{occdec}/approve", "form")
+    ),
+    "occurrences.reject": _doors(Door("POST", "/occurrence-decisions/{occdec}/reject", "form")),
+    "occurrences.withdraw": _doors(
+        Door("POST", "/occurrence-decisions/{occdec}/withdraw", "form")
+    ),
 }
 
 #: Endpoints that take no id of a cable, version, redaction, release or audit entry, and why
@@ -188,7 +206,8 @@ NOT_DOORS: dict[str, str] = {
     " one (test_release_pages)",
     "static": "files of the application",
 }
-_ID_ARGUMENTS = ("reference_id", "redaction_id", "release_id", "held_id", "request_id")
+_ID_ARGUMENTS = ("reference_id", "redaction_id", "release_id", "held_id", "request_id",
+                 "decision_id")
 
 
 def test_every_route_is_in_the_inventory(app):
@@ -239,6 +258,11 @@ def world(session, make_cable, make_user) -> World:
                                         from_level=int(Level.SECRET), to_level=0,
                                         from_version=1, reason=f"r {WORD}",
                                         proposer_id=top.id))
+    # A request to release an occurrence of it, with the same distinctive id.
+    session.add(OccurrenceDecision(id=HIDDEN_ID, cable_id=cable.id,
+                                   version_id=cable.versions[-1].id, start=0, end=4,
+                                   reason=f"r {WORD}", proposer_id=top.id, status="pending",
+                                   decision_reason=""))
     session.commit()
     make_cable(DECL, "SECRET", subject=f"DECL {WORD}")
     make_cable(DECL, "UNCLASSIFIED", subject="DECLASSIFIED")
@@ -260,7 +284,7 @@ def low(app, session, make_user, login):
 
     def ask(door: Door, ref: str, number: int, version: int) -> tuple[int, str]:
         url = door.url.format(cable=ref, redaction=number, release=number, version=version,
-                              decl=DECL, held=number, declass=number)
+                              decl=DECL, held=number, declass=number, occdec=number)
         headers = {"Authorization": f"Bearer {bearer}"} if url.startswith("/api/") else {}
         kwargs: dict = {}
         if door.send == "form":
@@ -388,6 +412,25 @@ SERVICES: dict[str, Callable] = {
     "declassify.decide": lambda s, a, w: declassify.decide(
         s, a, HIDDEN_ID, approve=True, expected_row_version=1),
     "declassify.cable_panel": lambda s, a, w: declassify.cable_panel(s, a, _hidden(s)),
+    "occurrences.occurrences_of": lambda s, a, w: redaction_occurrences.occurrences_of(
+        s, a, _redaction(s, w)),
+    "occurrences.occurrences_of_span": lambda s, a, w:
+        redaction_occurrences.occurrences_of_span(s, a, _hidden(s), 0, 4),
+    "occurrences.get_redaction": lambda s, a, w: redaction_occurrences.get_redaction(
+        s, a, w.redaction),
+    "occurrences.propose_linked": lambda s, a, w: redaction_occurrences.propose_linked(
+        s, a, _redaction(s, w)),
+    "occurrences.request_release": lambda s, a, w: occurrence_decisions.request_release(
+        s, a, _hidden(s), start=0, end=4, reason="x"),
+    "occurrences.get_decision": lambda s, a, w: occurrence_decisions.get_decision(
+        s, a, HIDDEN_ID),
+    "occurrences.decide_release": lambda s, a, w: occurrence_decisions.decide_release(
+        s, a, HIDDEN_ID, action="approve", expected_row_version=1),
+    "occurrences.pending_releases": lambda s, a, w: occurrence_decisions.pending_releases(
+        s, a, _hidden(s)),
+    "occurrence_pages.panel": lambda s, a, w: occurrence_pages.panel(s, a, _hidden(s)),
+    "occurrence_pages.conflicts_now": lambda s, a, w: occurrence_pages.conflicts_now(
+        s, a, _hidden(s)),
 }
 #: Public functions that take no acting user: called only after a door above has checked
 #: the actor (or, for visible_versions, filtering is their whole job: tested below).
@@ -411,6 +454,10 @@ TRUSTED_HELPERS = {
     "review.left_behind",
     # Given a cable (and its request) the caller loaded through the door; no actor.
     "declassify.pending_on", "declassify.is_void",
+    # Given a version (and its approved redactions) the caller loaded through the door.
+    "occurrences.gate_conflicts", "occurrences.active_redactions",
+    "occurrences.occurrence_views", "occurrences.version_state",
+    "occurrences.open_decisions", "occurrences.checked_span",
 }
 # (short name, module): the redaction services live in three modules under one name.
 _MODULES = [("access", access), ("review", review), ("release", releases),
@@ -418,7 +465,9 @@ _MODULES = [("access", access), ("review", review), ("release", releases),
             ("building", building), ("redaction", redactions),
             ("redaction", redaction_decisions), ("redaction", redaction_common),
             ("pages", pages), ("history", history), ("carryover", carryover),
-            ("held", held), ("declassify", declassify)]
+            ("held", held), ("declassify", declassify),
+            ("occurrences", redaction_occurrences), ("occurrences", occurrence_decisions),
+            ("occurrence_pages", occurrence_pages)]
 _LOADS = {"reference_id", "release_id", "redaction_id", "cable", "redaction", "number",
           "version_number", "version", "release", "held_id", "request_id"}
 
