@@ -529,3 +529,119 @@ def test_no_route_lets_a_user_who_must_change_the_password_through(
     assert tried > 60
     assert counts() == before
     assert _flagged(session, "mallory") is True
+
+
+# --------------------------------------------------------------------------- 8. no portions
+
+TRUNCATED = "06MADRID2335"
+
+
+def _import_truncated(session):
+    """06MADRID2335 cut before its first paragraph: header, routing and subject, no portion."""
+    from redactor.cables.service import import_cable
+    from redactor.models import Portion
+    from tests.fixtures_store import FIXTURE_CABLES_DIR, MAX_BYTES
+
+    text = (FIXTURE_CABLES_DIR / f"{TRUNCATED}.txt").read_text(encoding="utf-8")
+    cut = text[: text.index("\n1. (") + 1]
+    import_cable(session, None, f"{TRUNCATED}.txt", cut.encode(), max_bytes=MAX_BYTES)
+    session.commit()
+    cable = session.scalars(select(Cable).where(Cable.reference_id == TRUNCATED)).one()
+    assert session.scalar(
+        select(func.count()).select_from(Portion).join(CableVersion)
+        .where(CableVersion.cable_id == cable.id)
+    ) == 0
+    session.commit()
+    return cable
+
+
+@pytest.fixture
+def release_people(app, make_user, login):
+    clients = {}
+    for name, roles in [("rev", [Role.REVIEWER]), ("appr", [Role.APPROVER]),
+                        ("rel", [Role.RELEASE_AUTHORITY])]:
+        _user, password = make_user(name, roles=roles, clearance=Level.TOP_SECRET)
+        client = app.test_client()
+        login(client, name, password)
+        clients[name] = client
+    return clients
+
+
+def _status(session) -> str:
+    session.expire_all()
+    status = session.scalar(select(Cable.status).where(Cable.reference_id == TRUNCATED))
+    session.commit()
+    return str(getattr(status, "value", status))
+
+
+def _release(client):
+    page = client.get(f"/cables/{TRUNCATED}/release").get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', page))
+    return client.post(f"/cables/{TRUNCATED}/release", data=fields), page
+
+
+def test_a_truncated_cable_needs_a_reviewers_mark_of_its_whole_text_then_releases(
+    session, release_people
+):
+    from redactor.models import Release
+
+    _import_truncated(session)
+    rev, rel = release_people["rev"], release_people["rel"]
+    # Not releasable unread (it used to be: nothing to mark was taken for nothing to review).
+    page = rel.get(f"/cables/{TRUNCATED}").get_data(as_text=True)
+    assert 'id="release-button"' not in page
+    assert "the whole text (header and lines) is still to be marked reviewed" in page
+    answer, _ = _release(rel)
+    assert answer.status_code == 409
+    # Another index than the whole text's names nothing.
+    assert post_form(rev, f"/cables/{TRUNCATED}/portions/1/reviewed", {},
+                     f"/cables/{TRUNCATED}").status_code == 404
+    page = rev.get(f"/cables/{TRUNCATED}").get_data(as_text=True)
+    assert 'id="mark-whole-text"' in page
+    response = post_form(rev, f"/cables/{TRUNCATED}/portions/0/reviewed", {},
+                         f"/cables/{TRUNCATED}")
+    assert response.status_code in (302, 303)
+    assert _status(session) == "ready"
+    (mark,) = [p for p in _audit_payloads(session, "portion.review") if p.get("whole_text")]
+    assert mark["portion_index"] == 0 and mark["marking"] is None
+    assert "Reviewed by" in rev.get(f"/cables/{TRUNCATED}").get_data(as_text=True)
+    answer, confirm = _release(rel)
+    assert 'id="plan-stamp">RELEASE IN FULL<' in confirm
+    assert answer.status_code == 302 and _status(session) == "released"
+    session.expire_all()
+    assert session.scalars(select(Release.disposition)).one() == "RELEASE IN FULL"
+    session.commit()
+
+
+def test_a_truncated_cable_with_all_its_lines_withheld_is_denied_after_the_mark(
+    session, make_user, release_people
+):
+    from redactor.redaction import regions
+    from redactor.redaction import service as redactions
+    from redactor.review import service as review
+    from tests.test_release_support import make_team
+
+    cable = _import_truncated(session)
+    team = make_team(make_user)
+    version = review.version_of(session, cable)
+    for area in regions.regions(version.text, [], version.parsed or {}):
+        start, end = area.start, area.end
+        while start < end and version.text[start].isspace():
+            start += 1
+        while end > start and version.text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            made = redactions.propose(session, team.reviewer, cable, start=start, end=end,
+                                      codes=["B1", "1.4(D)"])
+            redactions.approve(session, team.approver, made, expected_row_version=made.row_version)
+    session.commit()
+    # Every line withheld and approved: still not ready before the reviewer's mark.
+    assert _status(session) == "in_review"
+    answer, _ = _release(release_people["rel"])
+    assert answer.status_code == 409
+    post_form(release_people["rev"], f"/cables/{TRUNCATED}/portions/0/reviewed", {},
+              f"/cables/{TRUNCATED}")
+    assert _status(session) == "ready"
+    answer, confirm = _release(release_people["rel"])
+    assert 'id="plan-stamp">DENIED IN FULL<' in confirm
+    assert answer.status_code == 302 and _status(session) == "released"
