@@ -7,6 +7,7 @@ the audit log) and checks what the page shows; each fails on the code before its
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +17,8 @@ from redactor.models import Cable, CableVersion, Redaction, User
 from redactor.review import pages
 from redactor.review.policy import Level, Role
 from tests.fixtures_accounts import find_csrf_token
+
+FIXTURE_CORPUS = Path(__file__).parent / "data" / "corpus"
 
 # --------------------------------------------------------------------------- 1. landing
 
@@ -645,3 +648,45 @@ def test_a_truncated_cable_with_all_its_lines_withheld_is_denied_after_the_mark(
     answer, confirm = _release(release_people["rel"])
     assert 'id="plan-stamp">DENIED IN FULL<' in confirm
     assert answer.status_code == 302 and _status(session) == "released"
+
+
+# --------------------------------------------------------------------------- 9. rulers
+
+RULER = "--%-----------------------------------%---"
+
+
+def test_lines_without_letters_or_digits_need_no_mark_but_are_printed_and_redactable(
+    session, make_user
+):
+    """A real cable of the corpus whose ruler (``--%---...%---``, garbled by the mirror) was
+    a heading to mark reviewed: now it is a line of its own, redactable and released."""
+    from redactor.cables.service import import_cable
+    from redactor.models import Portion, ReleaseArtifact
+    from redactor.redaction import service as redactions
+    from redactor.release import service as releases
+    from redactor.review import service as review
+    from tests.fixtures_store import MAX_BYTES
+    from tests.test_release_support import finish_review, make_team
+
+    name = "08SECTION01GF02BISHIEK21"
+    data = (FIXTURE_CORPUS / f"{name}.txt").read_bytes()
+    import_cable(session, None, f"{name}.txt", data, max_bytes=MAX_BYTES)
+    session.commit()
+    cable = session.scalars(select(Cable).where(Cable.reference_id == name)).one()
+    version = review.version_of(session, cable)
+    texts = [version.text[p.start:p.end] for p in session.scalars(
+        select(Portion).where(Portion.version_id == version.id))]
+    assert texts and all(re.search(r"[^\W_]", t) for t in texts)
+    assert not [t for t in texts if RULER in t]
+    team = make_team(make_user)
+    start = version.text.index(RULER)
+    made = redactions.propose(session, team.reviewer, cable, start=start + 2, end=start + 3,
+                              codes=["B6"])  # the first "%": a line region of its own
+    redactions.approve(session, team.approver, made, expected_row_version=made.row_version)
+    finish_review(session, team, cable)  # a mark for each portion, none for the ruler
+    assert cable.status == "ready"
+    release = releases.release_cable(session, team.authority, cable)
+    txt = session.scalars(select(ReleaseArtifact.data).where(
+        ReleaseArtifact.release_id == release.id, ReleaseArtifact.name == "txt")).one().decode()
+    assert RULER[3:] in txt  # printed, after the excision of its "%"
+    assert RULER not in txt
