@@ -690,3 +690,14 @@ def test_lines_without_letters_or_digits_need_no_mark_but_are_printed_and_redact
         ReleaseArtifact.release_id == release.id, ReleaseArtifact.name == "txt")).one().decode()
     assert RULER[3:] in txt  # printed, after the excision of its "%"
     assert RULER not in txt
+
+
+# --------------------------------------------------------------------------- 10. screenshots
+
+
+def test_every_screenshot_is_linked_from_the_readme():
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    shots = sorted(p.name for p in (root / "docs" / "screenshots").glob("*.png"))
+    assert {"audit-log.png", "dashboard-390.png", "password-change.png"} <= set(shots)
+    assert [name for name in shots if f"(docs/screenshots/{name})" not in readme] == []
