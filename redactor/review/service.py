@@ -227,12 +227,12 @@ def _portion(session: Session, version: CableVersion, portion_index: int) -> Por
     ).one_or_none()
     if portion is not None:
         return portion
-    if portion_index == states.WHOLE_TEXT_INDEX and not has_portions(session, version):
+    if portion_index == states.WHOLE_TEXT_INDEX and not _has_portions(session, version):
         return None
     raise NotFound(f"no portion {portion_index} in version {version.number}")
 
 
-def has_portions(session: Session, version: CableVersion) -> bool:
+def _has_portions(session: Session, version: CableVersion) -> bool:
     """Whether ``version`` has any portion (or heading); one without is reviewed as a whole."""
     return bool(session.scalar(select(exists().where(Portion.version_id == version.id))))
 
