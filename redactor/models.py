@@ -96,6 +96,12 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Set when an administrator chose the password (a new account, a reset): until the user
+    #: picks their own, the browser shows them only the change-password page and their API
+    #: tokens authenticate nothing. False by default, so existing accounts are not locked out.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -293,7 +293,8 @@ def test_changing_own_password_revokes_all_sessions(session, make_user):
     assert all(accounts.resolve_session(session, t) is None for t in tokens)
     assert _login(session, "sam", "a brand new passphrase") is user
     assert _entries(session, "user.password_change") == [
-        {"username": "sam", "reset_by_admin": False, "tokens_revoked": 0}
+        {"username": "sam", "reset_by_admin": False, "tokens_revoked": 0,
+         "must_change_password": False}
     ]
 
 

@@ -204,16 +204,24 @@ def test_a_whole_workflow_leaves_one_entry_per_action_and_a_chain_that_verifies(
     client.post("/logout", data={"csrf_token": token(client, "/cables")})
     login(client, "carol", "not her passphrase", check=False)
     login(client, "carol", "a long passphrase for c 77")
+    # A password the admin chose is changed before anything else (issue 14).
+    client.post("/account/password", data={
+        "csrf_token": token(client, "/account/password"),
+        "current_password": "a long passphrase for c 77",
+        "new_password": "her very own phrase 78",
+        "confirm": "her very own phrase 78",
+    })
     client.get("/cables/09FLOW1")
     client.post("/audit/verify", data={"csrf_token": token(client, "/audit/")})
 
     actions = [action for action, *_ in entries_since(session, 0)]
-    assert actions[-7:] == [
+    assert actions[-8:] == [
         "cable.import",
         "user.create",
         "auth.logout",
         "auth.login_failed",
         "auth.login",
+        "user.password_change",
         "cable.view",
         "audit.verify",
     ]

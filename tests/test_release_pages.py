@@ -232,12 +232,22 @@ def test_madrid_withheld_entirely_is_denied_in_preview_and_release_and_publishes
         assert word not in published
 
 
-def test_a_cable_with_no_portions_can_be_released_and_denied(
+def test_a_cable_with_no_portions_is_released_once_its_whole_text_is_reviewed(
     app, session, team, login, make_user
 ):
     cable = import_fixture(session, "08MOSCOW2426")
     assert cable.status == CableStatus.NEW
     client = authority_client(app, login, make_user)
+    # Fail closed: nothing to mark portion by portion is not "nothing to review".
+    page = client.get("/cables/08MOSCOW2426").get_data(as_text=True)
+    assert 'id="release-button"' not in page and "whole text" in page
+    refusal = client.get("/cables/08MOSCOW2426/release").get_data(as_text=True)
+    assert "expected_doc_number" not in refusal and "whole text" in refusal
+    token = find_csrf_token(refusal)
+    assert client.post("/cables/08MOSCOW2426/release",
+                       data={"csrf_token": token}).status_code == 409
+    assert releases_count(session) == 0
+    finish_review(session, team, cable)  # the reviewer's one mark: the whole text
     assert 'id="release-button"' in client.get("/cables/08MOSCOW2426").get_data(as_text=True)
     page = client.get("/cables/08MOSCOW2426/release").get_data(as_text=True)
     assert 'id="plan-stamp">RELEASE IN FULL<' in page

@@ -110,12 +110,14 @@ def withhold(session, team: Team, cable: Cable, portion_index: int, codes=("B1",
 
 
 def finish_review(session, team: Team, cable: Cable) -> None:
-    """Mark every portion of the current version reviewed and commit (the cable is ready)."""
+    """Mark every portion of the current version reviewed (or its whole text, without
+    portions) and commit (the cable is ready)."""
     version = review.version_of(session, cable)
     indexes = session.scalars(
         select(Portion.index).where(Portion.version_id == version.id).order_by(Portion.index)
     ).all()
-    for index in indexes:
+    # No portion (a truncated cable): its whole text is one mark, under index 0.
+    for index in indexes or [0]:
         review.mark_portion_reviewed(session, team.reviewer, cable, index)
     session.commit()
 

@@ -169,9 +169,14 @@ def test_a_released_cable_stays_released_until_the_review_reopens():
     assert states.cable_status(6, 5, 0, True) == "in_review"
 
 
-def test_a_cable_without_portions_is_ready_once_its_review_started():
+def test_a_cable_without_portions_is_ready_only_once_its_whole_text_is_reviewed():
+    # Fail closed (issue 14): no portion is one thing to review, the whole text.
     assert states.cable_status(0, 0, 0, False) == "new"
-    assert states.cable_status(0, 0, 0, False, started=True) == "ready"
+    assert states.cable_status(0, 0, 0, False, started=True) == "in_review"
+    assert states.cable_status(0, 1, 0, False) == "ready"
+    assert states.cable_status(0, 1, 1, False) == "in_review"
+    with pytest.raises(ValueError):
+        states.cable_status(0, 2, 0, False)
 
 
 def test_cable_status_refuses_impossible_counts():

@@ -235,9 +235,13 @@ def create_user(
     roles: Iterable[Role | str],
     clearance: Level | int | str,
     display_name: str = "",
+    *,
+    must_change_password: bool = False,
 ) -> User:
     """Create an active user; audited as ``user.create``.
 
+    ``must_change_password`` (for a password the administrator chose, typed or generated):
+    the user must choose their own before anything else (see :func:`must_change_password`).
     Raises ``NotPermitted`` unless ``actor`` is an administrator (or ``None``), and
     ``InvalidInput`` for a bad or taken username, a weak password, an unknown role or level.
     """
@@ -258,6 +262,7 @@ def create_user(
         clearance=int(level),
         active=True,
         session_version=1,
+        must_change_password=bool(must_change_password),
     )
     user.role_rows = [UserRole(role=role) for role in sorted(role_set)]
     session.add(user)
@@ -267,7 +272,12 @@ def create_user(
         actor,
         "user.create",
         subject=("user", user.id),
-        data={"username": name, "display_name": display, **_state(user)},
+        data={
+            "username": name,
+            "display_name": display,
+            **_state(user),
+            "must_change_password": bool(user.must_change_password),
+        },
     )
     return user
 
@@ -337,16 +347,38 @@ def set_active(session: Session, actor: User | None, user: User, active: bool) -
     return _update(session, actor, user, before)
 
 
-def set_password(session: Session, actor: User | None, user: User, new_password: str) -> User:
+def set_password(
+    session: Session,
+    actor: User | None,
+    user: User,
+    new_password: str,
+    *,
+    must_change_password: bool = False,
+) -> User:
     """Reset ``user``'s password (administrators); revokes their sessions and API tokens.
 
-    Audited as ``user.password_change`` (never with the password). Raises ``NotPermitted``
-    or ``InvalidInput`` for a weak password.
+    ``must_change_password``: the user must choose their own password before anything else
+    (see :func:`must_change_password`); without it the flag is cleared (the reset password
+    is then the user's own, e.g. typed by them at the administrator's console). Audited as
+    ``user.password_change`` (never with the password, with the flag). Raises
+    ``NotPermitted`` or ``InvalidInput`` for a weak password.
     """
     _require_admin(actor)
     check_password_policy(new_password, username=user.username)
-    _store_password(session, actor, user, new_password, reset=True)
+    _store_password(
+        session, actor, user, new_password, reset=True, must_change=bool(must_change_password)
+    )
     return user
+
+
+def must_change_password(user: User | None) -> bool:
+    """Whether ``user`` holds a password an administrator chose and has not yet replaced.
+
+    Such a user may sign in, see the change-password page and sign out; every other page
+    sends them to the change-password page, and their API tokens authenticate nothing
+    (:func:`redactor.accounts.tokens.resolve_token`). Fail closed: anything but an explicit
+    False (a row loaded before the column was filled, say) counts as set."""
+    return user is not None and user.must_change_password is not False
 
 
 def change_own_password(
@@ -359,7 +391,7 @@ def change_own_password(
     client_addr: str | None = None,
 ) -> User:
     """Change ``user``'s own password, confirmed by the current one; revokes all sessions
-    and API tokens.
+    and API tokens, and clears :func:`must_change_password` (never for the same password).
 
     With ``rules``, the confirmation counts like a login: a wrong current password is a
     failure of the account (so a stolen session cannot guess the password without limit),
@@ -388,15 +420,24 @@ def change_own_password(
         raise WrongPassword("The current password is wrong.")
     check_password_policy(new_password, username=user.username)
     if new_password == old_password:
+        # The same password again would clear a must-change flag and leave the password one
+        # the administrator knows.
         raise InvalidInput("The new password must differ from the current one.")
-    _store_password(session, user, user, new_password, reset=False)
+    _store_password(session, user, user, new_password, reset=False, must_change=False)
     return user
 
 
 def _store_password(
-    session: Session, actor: User | None, user: User, password: str, *, reset: bool
+    session: Session,
+    actor: User | None,
+    user: User,
+    password: str,
+    *,
+    reset: bool,
+    must_change: bool,
 ) -> None:
     user.password_hash = hash_password(password)
+    user.must_change_password = must_change
     # A new password is what one does after a compromise: whatever the old one opened --
     # login sessions and API tokens -- is closed with it.
     revoke_all_sessions(session, user)
@@ -410,6 +451,7 @@ def _store_password(
             "username": user.username,
             "reset_by_admin": reset,
             "tokens_revoked": revoked_tokens,
+            "must_change_password": must_change,
         },
     )
     session.flush()

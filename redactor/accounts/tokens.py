@@ -3,9 +3,11 @@
 A token is a random secret (``rdk_`` and 43 URL-safe characters) handed out once, when it is
 made; only its SHA-256 is stored, so a copy of the database holds no usable token. A token
 acts as its user with the user's *current* roles and clearance, and stops working when it is
-revoked, when it expires, or when its user is deactivated. A password change or reset and a
-deactivation revoke all of the user's tokens for good (:func:`revoke_all_tokens`), so that
-neither a reset after a compromise nor a later reactivation brings a stolen token back.
+revoked, when it expires, or when its user is deactivated; it authenticates nothing while its
+user must change a password an administrator chose (``User.must_change_password``). A
+password change or reset and a deactivation revoke all of the user's tokens for good
+(:func:`revoke_all_tokens`), so that neither a reset after a compromise nor a later
+reactivation brings a stolen token back.
 
 Services in the sense of ``docs/architecture.md``: the acting user is an argument (``None`` is
 the local administrator at the command line), policy is checked (``NotPermitted``), the change
@@ -120,6 +122,8 @@ def create_token(
         raise NotPermitted("only the user themselves or an administrator makes their tokens")
     if not user.active:
         raise NotPermitted("an inactive user cannot hold tokens")
+    if user.must_change_password is not False:
+        raise NotPermitted("the user must first change the password an administrator set")
     clean_name = _check_name(name)
     expiry = _check_expiry(expires_at)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
@@ -203,8 +207,10 @@ def token_state(token: ApiToken, now: datetime | None = None) -> str:
 
 
 def resolve_token(session: Session, secret: object) -> User | None:
-    """The user ``secret`` authenticates, or None: unknown, malformed, revoked, expired, or
-    its user inactive. Notes the time of use (at most once a minute per token); flushes."""
+    """The user ``secret`` authenticates, or None: unknown, malformed, revoked, expired, its
+    user inactive, or its user still holding a password an administrator chose (fail closed:
+    a reset revokes the tokens, and nothing else may bring one back in between). Notes the
+    time of use (at most once a minute per token); flushes."""
     if not isinstance(secret, str) or not secret.startswith(SECRET_PREFIX):
         return None
     if len(secret) > MAX_SECRET_LENGTH or not secret.isascii() or not secret.isprintable():
@@ -218,7 +224,7 @@ def resolve_token(session: Session, secret: object) -> User | None:
     if token_state(token, now) != "active":
         return None
     user = session.get(User, token.user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or user.must_change_password is not False:
         return None
     if token.last_used_at is None or now - _aware(token.last_used_at) >= LAST_USED_GRANULARITY:
         allow_writes(session)

@@ -81,6 +81,13 @@ def readiness(
                 PortionReview.version_id == version.id
             )
         ) or 0
+        if not total:
+            return Readiness(
+                False,
+                "Not ready to release: no portions were found, so the whole text (header "
+                "and lines) is still to be marked reviewed.",
+                authority,
+            )
         left = max(total - done, 0)
         return Readiness(
             False,

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from redactor.cables.access import visible_cables
 from redactor.errors import IllegalTransition, InvalidInput, NotPermitted
-from redactor.models import Cable, CableStatus, CableVersion, Portion, Redaction, Release, User
+from redactor.models import Cable, CableStatus, CableVersion, Redaction, Release, User
 from redactor.redaction.occurrences import Conflict, gate_conflicts
 from redactor.redaction.spans import Span
 from redactor.release import building, notice, render, writers
@@ -106,21 +106,13 @@ def _status_words(cable: Cable) -> str:
 
 
 def is_ready(session: Session, cable: Cable, version: CableVersion) -> bool:
-    """Whether ``cable`` may be released: ``ready``, or ``new`` with no portion at all and
-    no proposal (a truncated cable: there is nothing to mark reviewed, so it would never
-    become ready by itself; its release is a decision on the text as it stands)."""
-    status = CableStatus(cable.status)
-    if status == CableStatus.READY:
-        return True
-    if status != CableStatus.NEW:
-        return False
-    portions = session.scalar(
-        select(func.count()).select_from(Portion).where(Portion.version_id == version.id)
-    )
-    proposals = session.scalar(
-        select(func.count()).select_from(Redaction).where(Redaction.version_id == version.id)
-    )
-    return not portions and not proposals
+    """Whether ``cable`` may be released: ``ready``, and nothing else.
+
+    Fail closed for a cable without portions too (a truncated cable): it is ready once a
+    reviewer has marked its whole text reviewed (:data:`redactor.review.states.
+    WHOLE_TEXT_INDEX`), never merely because it has nothing to mark. ``session`` and
+    ``version`` stay in the signature for its callers; the status says it all."""
+    return CableStatus(cable.status) == CableStatus.READY
 
 
 def plan_release(

@@ -319,17 +319,6 @@ def release_cable(
             )
         )
     before = CableStatus(cable.status)
-    if before == CableStatus.NEW:
-        # A cable with no portion (is_ready) passes through ready, on record like any other.
-        cable.status = CableStatus.READY
-        audit.record(
-            session,
-            actor,
-            "cable.status",
-            subject=("cable", cable.id),
-            data={"from": before.value, "to": CableStatus.READY.value, "version": version.number},
-        )
-        before = CableStatus.READY
     try:
         states.check_cable_transition(before, CableStatus.RELEASED)
     except states.TransitionError as exc:  # pragma: no cover - READY was checked above

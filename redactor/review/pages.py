@@ -940,6 +940,12 @@ def load_review(
         "fields": fields,
         "other_lines": other_lines,
         "portions": portion_views,
+        # No portion (a truncated cable): its whole text is reviewed as one, by one mark.
+        "whole_text": None if portion_views else {
+            "index": states.WHOLE_TEXT_INDEX,
+            "reviewed_by": names.get(reviewers[states.WHOLE_TEXT_INDEX], "?")
+            if states.WHOLE_TEXT_INDEX in reviewers else None,
+        },
         "header_proposals": header_proposals,
         "header_warnings": version.warnings.get(None, ()),
         "reviewed_count": sum(1 for p in portion_views if p.reviewed_by),

@@ -17,7 +17,7 @@ read by auditors who need not be cleared for the cables it speaks of.
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -166,9 +166,13 @@ def refresh_cable_status(
     Raises ``IllegalTransition`` if the derived status cannot follow the stored one.
     """
     version = version_of(session, cable)
-    portion_indexes = select(Portion.index).where(Portion.version_id == version.id)
     portion_count = session.scalar(
         select(func.count()).select_from(Portion).where(Portion.version_id == version.id)
+    )
+    portion_indexes = (
+        select(Portion.index).where(Portion.version_id == version.id)
+        if portion_count
+        else select(literal(states.WHOLE_TEXT_INDEX))  # the mark of the whole text
     )
     reviewed_count = session.scalar(
         select(func.count(func.distinct(PortionReview.portion_index))).where(
@@ -215,13 +219,22 @@ def refresh_cable_status(
 # --- portion review marks ---------------------------------------------------------------------
 
 
-def _portion(session: Session, version: CableVersion, portion_index: int) -> Portion:
+def _portion(session: Session, version: CableVersion, portion_index: int) -> Portion | None:
+    """Portion ``portion_index`` of ``version``; None for the whole text of a version
+    without portions (:data:`redactor.review.states.WHOLE_TEXT_INDEX`)."""
     portion = session.scalars(
         select(Portion).where(Portion.version_id == version.id, Portion.index == portion_index)
     ).one_or_none()
-    if portion is None:
-        raise NotFound(f"no portion {portion_index} in version {version.number}")
-    return portion
+    if portion is not None:
+        return portion
+    if portion_index == states.WHOLE_TEXT_INDEX and not _has_portions(session, version):
+        return None
+    raise NotFound(f"no portion {portion_index} in version {version.number}")
+
+
+def _has_portions(session: Session, version: CableVersion) -> bool:
+    """Whether ``version`` has any portion (or heading); one without is reviewed as a whole."""
+    return bool(session.scalar(select(exists().where(Portion.version_id == version.id))))
 
 
 def _review(
@@ -229,11 +242,13 @@ def _review(
     actor: User,
     cable: Cable,
     version: CableVersion,
-    portion: Portion,
+    portion: Portion | None,
     *,
     bulk: bool,
 ) -> PortionReview:
-    review = PortionReview(version_id=version.id, portion_index=portion.index, reviewer_id=actor.id)
+    # None: the whole text of a version without portions.
+    index = states.WHOLE_TEXT_INDEX if portion is None else portion.index
+    review = PortionReview(version_id=version.id, portion_index=index, reviewer_id=actor.id)
     session.add(review)
     flush(session)
     audit.record(
@@ -243,9 +258,10 @@ def _review(
         subject=("cable", cable.id),
         data={
             "version": version.number,
-            "portion_index": portion.index,
-            "marking": portion.marking,
+            "portion_index": index,
+            "marking": None if portion is None else portion.marking,
             "bulk": bulk,
+            **({"whole_text": True} if portion is None else {}),
         },
     )
     return review
@@ -261,6 +277,8 @@ def mark_portion_reviewed(
 ) -> PortionReview:
     """Mark portion ``portion_index`` of ``cable``'s current version as reviewed by ``actor``.
 
+    For a version without portions (a truncated cable), index 0 marks its whole text:
+    header, routing and every line, read as one (:data:`states.WHOLE_TEXT_INDEX`).
     Idempotent: a portion already marked keeps its first mark (returned; nothing audited).
     Raises ``NotFound`` (cable not visible, no such portion), ``NotPermitted`` (not a
     reviewer). Audits ``portion.review``, refreshes the cable's status, flushes.
@@ -271,7 +289,8 @@ def mark_portion_reviewed(
     lock_cable(session, cable)
     version = version_of(session, cable)
     portion = _portion(session, version, portion_index)
-    existing = _existing_reviews(session, version).get(portion.index)
+    index = states.WHOLE_TEXT_INDEX if portion is None else portion.index
+    existing = _existing_reviews(session, version).get(index)
     if existing is not None:
         return existing
     review = _review(session, actor, cable, version, portion, bulk=False)

@@ -41,6 +41,11 @@ Cable::
 
 A cable never goes back to ``new``, and ``released`` is reached only through the release
 service (never derived from review counts alone).
+
+A version without any portion (a truncated cable: header, routing and a few lines) is not
+complete by default: it has one thing to review, *the whole text*
+(:data:`WHOLE_TEXT_INDEX`), which a reviewer marks like a portion. Without that, nothing
+would ever need a mark and the cable would go from ``new`` to a release unread.
 """
 
 from __future__ import annotations
@@ -52,6 +57,10 @@ REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
 # Not stored: an approved redaction short of the approvals now required.
 AWAITING = "awaiting"
+
+#: The review mark of a version without portions covers its whole text, under this index
+#: (no portion of such a version has it, so it names nothing else).
+WHOLE_TEXT_INDEX = 0
 
 # Cable states (values of CableStatus).
 NEW = "new"
@@ -219,15 +228,19 @@ def cable_status(
     * ``ready``: every portion reviewed and no proposal pending;
     * ``in_review`` otherwise.
 
+    A version with no portion counts as one to review, its whole text
+    (``reviewed_count`` 1 once it is marked): fail closed, it is never complete unread.
+
     ``started`` says that the review began earlier (the cable left ``new``, or a proposal
     exists in any state), so a cable never falls back to ``new``. Raises ``ValueError`` for
     negative counts or more reviewed portions than portions.
     """
     if min(portion_count, reviewed_count, pending_count) < 0:
         raise ValueError("counts cannot be negative")
-    if reviewed_count > portion_count:
+    to_review = portion_count or 1  # no portion: the whole text
+    if reviewed_count > to_review:
         raise ValueError("more portions reviewed than the cable has")
-    complete = reviewed_count == portion_count and pending_count == 0
+    complete = reviewed_count == to_review and pending_count == 0
     if released and complete:
         return RELEASED
     if not (started or released or reviewed_count or pending_count):

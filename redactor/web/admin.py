@@ -4,6 +4,9 @@ Every change goes through :mod:`redactor.accounts.service`, which checks the pol
 audits and revokes the user's sessions where needed. A generated password is shown once, on
 the page that answers the request; it is never put in a flash message, because flash
 messages travel in the (signed, not encrypted) session cookie.
+
+A password set here, typed or generated, is the administrator's choice: the account must
+change it at its next sign-in (``must_change_password``) before it can do anything else.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ def _user_row(user: User) -> dict[str, Any]:
         "roles": sorted(role.value for role in user.roles),
         "clearance": Level(user.clearance).name,
         "active": bool(user.active),
+        "must_change_password": accounts.must_change_password(user),
     }
 
 
@@ -108,6 +112,7 @@ def create_user() -> Any:
             request.form.getlist("roles"),
             request.form.get("clearance", ""),
             display_name=request.form.get("display_name", ""),
+            must_change_password=True,
         )
     except InvalidInput as exc:
         return _render_users(error=str(exc), status=422, form=_kept_form())
@@ -162,10 +167,11 @@ def set_active(user_id: int) -> Any:
 @admin_bp.route("/users/<int:user_id>/password", methods=["POST"])
 @role_required(Role.ADMIN)
 def reset_password(user_id: int) -> Any:
-    """Set a typed or generated password (shown once); the user's sessions are revoked."""
+    """Set a typed or generated password (shown once); the user's sessions and API tokens
+    are revoked, and the user must change the password at their next sign-in."""
     user = _load_user(user_id)
     password, generated = _password_from_form(user.username)
-    accounts.set_password(db_session(), _actor(), user, password)
+    accounts.set_password(db_session(), _actor(), user, password, must_change_password=True)
     db_session().commit()
     return render_template(
         "admin/created.html",

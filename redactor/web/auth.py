@@ -4,6 +4,12 @@ The login session lives on the server: Flask's signed cookie carries only a rand
 (``session["token"]``) whose SHA-256 is stored in ``user_sessions``. Flask-Login's user loader
 resolves that token on every request, so logout, a password change or deactivation revokes
 the session even for a copied cookie. No "remember me" cookie is ever set.
+
+A user whose password an administrator chose (``User.must_change_password``: a new account,
+a reset) lands on the change-password page after signing in, and every other request of
+theirs is sent there (:func:`_require_own_password`) until the password is their own: only
+that page, signing out and static files stay open. The JSON API is not behind the cookie;
+it refuses such a user's tokens (:func:`redactor.accounts.tokens.resolve_token`).
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ from redactor.review.policy import Role
 from redactor.web.extensions import db_session, login_manager
 
 auth_bp = Blueprint("auth", __name__)
+
+#: The endpoints a signed-in user who must change their password may still reach.
+OPEN_UNTIL_PASSWORD_CHANGED = frozenset({"auth.change_password", "auth.logout", "static"})
 
 
 def role_required(*roles: Role | str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -81,6 +90,22 @@ def _unauthorized() -> Any:
         return jsonify(error="unauthorized", message="authentication required"), 401
     flash(login_manager.login_message, login_manager.login_message_category)
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+@auth_bp.before_app_request
+def _require_own_password() -> Any:
+    """Send a user who must change their password to the change-password page, from every
+    route but :data:`OPEN_UNTIL_PASSWORD_CHANGED` (an unknown URL included: nothing is
+    answered before the password is theirs). Runs before every view, so no route can be
+    left out; a form posted meanwhile is not acted on (303 to the page)."""
+    if request.endpoint in OPEN_UNTIL_PASSWORD_CHANGED or request.path.startswith("/api/"):
+        return None  # the API authenticates by token alone, and refuses theirs
+    if not current_user.is_authenticated or not accounts.must_change_password(current_user):
+        return None
+    # No flash message: the page itself says why (and a message per bounced request would
+    # pile up in the cookie).
+    code = 302 if request.method in ("GET", "HEAD") else 303
+    return redirect(url_for("auth.change_password"), code=code)
 
 
 def _safe_next(target: str | None) -> str:
@@ -166,6 +191,8 @@ def login() -> Any:
             error, status = str(exc), 429 if rate_limited else 200
         else:
             _begin_session(user)
+            if accounts.must_change_password(user):
+                return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         error = "Enter a username and a password."
@@ -186,8 +213,10 @@ def logout() -> Any:
 @auth_bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password() -> Any:
-    """Change one's own password; every other session of the user is signed out."""
+    """Change one's own password; every other session of the user is signed out. For a
+    password an administrator chose, the page says so; a changed password clears it."""
     form = PasswordForm()
+    required = accounts.must_change_password(current_user)
     error, status = None, 200
     if form.validate_on_submit():
         try:
@@ -210,10 +239,11 @@ def change_password() -> Any:
         else:
             _begin_session(current_user._get_current_object())
             flash("Your password has been changed; other sessions were signed out.", "success")
-            return redirect(url_for("cables.list_cables"))
+            return redirect(url_for("cables.dashboard"))
     elif request.method == "POST":
         error, status = _form_error(form), 422
-    return render_template("auth/password.html", form=form, error=error), status
+    page = render_template("auth/password.html", form=form, error=error, required=required)
+    return page, status
 
 
 def _form_error(form: FlaskForm) -> str:

@@ -9,8 +9,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from redactor.accounts.service import set_hash_profile
-from redactor.errors import DomainError
+from redactor.accounts.service import must_change_password, set_hash_profile
+from redactor.errors import (
+    DomainError,
+)
 from redactor.review.policy import can_import, can_manage_users, can_read_audit
 from redactor.web.admin import admin_bp
 from redactor.web.api import api_bp, http_error
@@ -163,9 +165,13 @@ def _nav_endpoints(app: Flask) -> dict[str, str | None]:
 def _nav_flags(endpoints: dict[str, str | None]) -> dict[str, Any]:
     if not current_user.is_authenticated:
         return {"user": None}
+    name = current_user.display_name or current_user.username
+    if must_change_password(current_user):
+        # Every link but signing out would lead back to the change-password page.
+        return {"user": name, "must_change_password": True}
     roles = current_user.roles
     return {
-        "user": current_user.display_name or current_user.username,
+        "user": name,
         "admin": can_manage_users(roles),
         "import_endpoint": endpoints["import"] if can_import(roles) else None,
         "audit_endpoint": endpoints["audit"] if can_read_audit(roles) else None,

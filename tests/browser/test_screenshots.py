@@ -23,7 +23,8 @@ from tests.fixtures_store import MAX_BYTES
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 UPDATE = os.environ.get("REDACTOR_UPDATE_SCREENSHOTS", "") == "1"
 SAMPLE = "09VILNIUS84"
-SHOTS = ("dashboard.png", "cable-review.png", "cable-portions.png", "preview.png")
+SHOTS = ("dashboard.png", "cable-review.png", "cable-portions.png", "preview.png",
+         "audit-log.png")
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -75,6 +76,12 @@ def test_screenshots_of_the_main_pages(person, session, artifacts):
     page.goto(f"{base}/cables/{SAMPLE}/preview")
     page.screenshot(path=str(artifacts / "preview.png"))
 
+    auditor = person("auditor", roles=(Role.AUDITOR,))
+    audit_page = auditor.sign_in()
+    with audit_page.page.expect_navigation():
+        audit_page.page.click("nav.site-nav >> text=Audit")
+    audit_page.page.screenshot(path=str(artifacts / "audit-log.png"))
+
     for name in SHOTS:
         width, height = png_size(artifacts / name)
         assert width >= 1000 and height >= 500, (name, width, height)
@@ -84,3 +91,4 @@ def test_screenshots_of_the_main_pages(person, session, artifacts):
                 shutil.copyfile(artifacts / name, target)
     review.assert_quiet()
     approve.assert_quiet()
+    audit_page.assert_quiet()

@@ -368,9 +368,9 @@ _PASTED_RE = re.compile(
     re.M,
 )
 _DE_SERIAL_RE = re.compile(r"\nDE [A-Z]+ #(\d+)")
-# Text with nothing to review: CSV escapes and rules between blank lines.
-_NOTHING_RE = re.compile(r"[-=_*\\\s]+")
-_RULE_ONLY_RE = re.compile(r"[-=_*\s]+")
+# A letter or a digit, of any script. Text without one (rules "-------", "--%---%--",
+# "* * *", "~~~~", CSV escapes "\\") says nothing to review: it is no portion or heading.
+_ALNUM_RE = re.compile(r"[^\W_]")
 _BLOCK = "block"  # the "unknown" flag of a portion start marked by a classification block
 _FIRST = itemgetter(0)
 _FIRST_TWO = itemgetter(0, 1)

@@ -20,6 +20,7 @@ from redactor.cables.parsing.base import (
 from redactor.cables.parsing.markings import block_marking, make_marking
 from redactor.cables.parsing.model import Marking, Paragraph, _marking, _paragraph
 from redactor.cables.parsing.patterns import (
+    _ALNUM_RE,
     _BLOCK,
     _CAVEAT_LINE_RE,
     _CLASS_BLOCK_RE,
@@ -35,12 +36,10 @@ from redactor.cables.parsing.patterns import (
     _LETTER_LINE_RE,
     _LINE_HEAD_RE,
     _MIDLINE_AFTER,
-    _NOTHING_RE,
     _NUM_LINE_RE,
     _NUM_MIDLINE_RE,
     _PORTION_SCAN_RE,
     _RANK,
-    _RULE_ONLY_RE,
     _RULE_RE,
     _SHORT_LINE_RE,
     _TITLE_WORDS,
@@ -198,8 +197,9 @@ class _PortionsReader(_ParserBase):
                 if ge > gs and not self.nothing_to_review(gs, ge):
                     out.append(_paragraph(len(out), "portion", None, None, gs, ge))
             if not is_portion:
-                # A rule alone ("-------") separates portions but says nothing to review.
-                if not _RULE_ONLY_RE.fullmatch(text, pos, hend):
+                # A rule alone ("-------", "--%---%--") separates portions but says nothing
+                # to review: no letter, no digit.
+                if _ALNUM_RE.search(text, pos, hend):
                     out.append(_paragraph(len(out), "heading", None, None, pos, hend))
                 gap_start = heading_end = hend
                 continue
@@ -262,8 +262,10 @@ class _PortionsReader(_ParserBase):
         return j, text[j:i]
 
     def nothing_to_review(self, s: int, e: int) -> bool:
-        """Whether ``[s, e)`` holds only page breaks, CSV escapes ("\\") and rules."""
-        return self.only_page_breaks(s, e) or bool(_NOTHING_RE.fullmatch(self.text, s, e))
+        """Whether ``[s, e)`` holds only page breaks, or no letter or digit at all (rules,
+        separators, CSV escapes ("\\")): nothing a reviewer must mark. Such text stays in the
+        version (a line of its own for the review page, printed by a release)."""
+        return self.only_page_breaks(s, e) or not _ALNUM_RE.search(self.text, s, e)
 
     def only_page_breaks(self, s: int, e: int) -> bool:
         """Whether ``[s, e)`` holds nothing but whitespace and page-break lines."""

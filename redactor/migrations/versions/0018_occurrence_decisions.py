@@ -6,7 +6,7 @@ release that prints approved-hidden text anywhere else without one). ``redaction
 the proposals made in one action for every occurrence of the same text.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-02
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
