@@ -118,3 +118,23 @@ def test_cli_changes_are_audited_as_the_local_administrator(app, run, session):
     run("add", "kate", "--clearance", "SECRET", "--password-stdin", input="the passphrase 4 is\n")
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.create")).one()
     assert entry.actor_id is None and entry.client_addr == "cli"
+
+
+def test_a_user_added_or_reset_here_must_choose_a_password_at_first_sign_in(app, run, make_user):
+    # The password typed here is known to the administrator: the user replaces it first.
+    run("add", "lena", "--clearance", "SECRET", "--password-stdin", input="the first phrase 5\n")
+    assert _get(app, "lena").must_change_password
+    make_user("mona", roles=[Role.REVIEWER], clearance=Level.SECRET)
+    assert not _get(app, "mona").must_change_password
+    run("set", "mona", "--password-stdin", input="a reset phrase 66\n")
+    assert _get(app, "mona").must_change_password
+
+
+def test_keep_password_is_for_the_administrators_own_account(app, run):
+    run("add", "root", "--role", "admin", "--clearance", "SECRET", "--keep-password",
+        "--password-stdin", input="my own phrase 777\n")
+    assert not _get(app, "root").must_change_password
+    run("set", "root", "--keep-password", "--password-stdin", input="my next phrase 888\n")
+    user = _get(app, "root")
+    assert not user.must_change_password
+    assert accounts.verify_password(user.password_hash, "my next phrase 888")

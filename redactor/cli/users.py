@@ -60,6 +60,11 @@ def _describe(user: User) -> str:
     return f"{user.username:<24} {roles:<40} {Level(user.clearance).name:<13} {state}"
 
 
+KEEP_HELP = (
+    "Do not ask the user to choose a new password at the next sign-in (for your own account)."
+)
+
+
 @click.group("user")
 def user_group() -> None:
     """Manage user accounts (as the local administrator)."""
@@ -71,6 +76,7 @@ def user_group() -> None:
 @click.option("--clearance", required=True, type=LEVEL_CHOICE, help="Highest level to see.")
 @click.option("--display-name", default="", help="The name shown in the application.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--keep-password", is_flag=True, help=KEEP_HELP)
 @click.pass_context
 def add_command(
     ctx: click.Context,
@@ -79,13 +85,19 @@ def add_command(
     clearance: str,
     display_name: str,
     password_stdin: bool,
+    keep_password: bool,
 ) -> None:
-    """Create the user NAME; the password is prompted for (or read with --password-stdin)."""
+    """Create the user NAME; the password is prompted for (or read with --password-stdin).
+
+    The user is asked to choose a password of their own at first sign-in (the one given here
+    is known to whoever typed it), unless --keep-password: the administrator's own account.
+    """
     settings = settings_from_context(ctx)
     password = read_password(password_stdin)
     with store_session(settings) as session, _domain_errors():
         user = accounts.create_user(
-            session, None, name, password, roles, clearance, display_name=display_name
+            session, None, name, password, roles, clearance, display_name=display_name,
+            must_change_password=not keep_password,
         )
         session.commit()
         click.echo(f"created user {user.username}")
@@ -108,6 +120,7 @@ def list_command(ctx: click.Context) -> None:
 @click.option("--clearance", type=LEVEL_CHOICE, default=None)
 @click.option("--password", "new_password", is_flag=True, help="Prompt for a new password.")
 @click.option("--password-stdin", is_flag=True, help="Read a new password from standard input.")
+@click.option("--keep-password", is_flag=True, help=KEEP_HELP)
 @click.pass_context
 def set_command(
     ctx: click.Context,
@@ -116,8 +129,13 @@ def set_command(
     clearance: str | None,
     new_password: bool,
     password_stdin: bool,
+    keep_password: bool,
 ) -> None:
-    """Change NAME's roles, clearance or password (their sessions are signed out)."""
+    """Change NAME's roles, clearance or password (their sessions are signed out).
+
+    A new password set here must be changed by its user at the next sign-in, as one an admin
+    resets in the browser, unless --keep-password.
+    """
     if not (roles or clearance or new_password or password_stdin):
         raise click.UsageError("nothing to change: give --role, --clearance or --password")
     settings = settings_from_context(ctx)
@@ -129,7 +147,9 @@ def set_command(
         if clearance:
             accounts.set_clearance(session, None, user, clearance)
         if password is not None:
-            accounts.set_password(session, None, user, password)
+            accounts.set_password(
+                session, None, user, password, must_change_password=not keep_password
+            )
         session.commit()
         click.echo(_describe(user))
 
