@@ -268,17 +268,22 @@ def mark_reviewed(reference_id: str, index: int) -> Any:
     review.mark_portion_reviewed(session, _actor(), cable, index)
     title = _portion_name(session, cable, index)
     session.commit()
+    if title is None:  # the whole text of a cable without portions: the page changes whole
+        return _answer(cable, "The whole text marked reviewed.", changed=set(),
+                       focus="whole-text", flash_message=False)
     return _answer(cable, f"{title} marked reviewed.", changed={index},
                    focus=f"portion-{index}", flash_message=False)
 
 
-def _portion_name(session: Any, cable: Cable, index: int) -> str:
+def _portion_name(session: Any, cable: Cable, index: int) -> str | None:
+    """The portion's title as the page shows it; None for the whole-text mark of a cable
+    without portions (the service accepted the index, so there is no other case)."""
     portion = session.scalars(
         select(Portion).where(
             Portion.version_id == review.version_of(session, cable).id, Portion.index == index
         )
-    ).one()
-    return portion_title(portion.kind, portion.number)
+    ).one_or_none()
+    return None if portion is None else portion_title(portion.kind, portion.number)
 
 
 @review_bp.route("/cables/<reference_id>/reviewed-unclassified", methods=["POST"])

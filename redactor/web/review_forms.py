@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from redactor.errors import InvalidInput
 from redactor.models import Cable, User
+from redactor.redaction import occurrence_pages
 from redactor.redaction.overlaps import (
     Conflict,
     DuplicateProposal,
@@ -174,6 +175,13 @@ def fragment(
     if changed or propose_state is not None:
         context = load_review(
             session, actor, cable, approvals_required=_approvals_required(), today=date.today()
+        )
+    if changed:
+        # A change of proposals changes the other occurrences the page lists (a new
+        # proposal's, "propose all" once proposed) and the gate's conflicts.
+        context["consistency"] = occurrence_pages.panel(
+            session, actor, cable, approvals_required=_approvals_required(),
+            cached=version_page(session, cable, actor),
         )
     session.commit()
     body = render_template(

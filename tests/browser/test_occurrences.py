@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from redactor.models import Cable, Redaction
 from redactor.review.policy import Role
-from tests.browser.helpers import drag_select
+from tests.browser.helpers import drag_select, in_place
 from tests.browser.test_release_workflow import open_cable
 from tests.test_release_support import finish_review, redact
 
@@ -37,8 +37,9 @@ def test_a_reviewer_proposes_a_name_then_all_its_occurrences_in_one_action(
     page.keyboard.press("r")
     page.check("#propose-codes input[value='B6']")
     page.fill("#propose-rationale", "A private person.")
-    with page.expect_navigation():
-        page.click("#propose-form button[type=submit]:not([formaction])")
+    # The proposal is made in place; the page's list of other occurrences follows it.
+    in_place(page, lambda: page.click("#propose-form button[type=submit]:not([formaction])"),
+             "Redaction proposed.")
 
     panel = page.locator("#occurrences")
     expect(panel).to_contain_text("2 other occurrences")

@@ -11,7 +11,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from redactor.review.policy import Role
-from tests.browser.helpers import drag_select
+from tests.browser.helpers import drag_select, in_place
 from tests.fixtures_store import cable_text
 
 REF = "09BRVERSION1"
@@ -46,11 +46,12 @@ def test_a_corrected_reimport_keeps_the_review_and_links_the_old_version(
     page.keyboard.press("r")
     page.check("#propose-codes input[value='B6']")
     page.fill("#propose-rationale", "A name.")
-    with page.expect_navigation():
-        page.click("#propose-form button[type=submit]:not([formaction])")
+    # Review actions answer in place (the page is not reloaded).
+    in_place(page, lambda: page.click("#propose-form button[type=submit]:not([formaction])"),
+             "Redaction proposed.")
     for index in (0, 1, 2):
-        with page.expect_navigation():
-            page.click(f"#portion-{index} [data-action=mark]")
+        in_place(page, lambda index=index: page.click(f"#portion-{index} [data-action=mark]"),
+                 "marked reviewed")
 
     # The one-character correction, uploaded by clicking through the import page.
     corrected = tmp_path / f"{REF}.txt"
