@@ -52,6 +52,7 @@ from redactor.cables.levels import version_level
 from redactor.cables.parser import Cable as ParsedCable
 from redactor.cables.parser import CableParseError, decode_cable_bytes, parse_cable
 from redactor.cables.sources import ImportSource
+from redactor.consistency import twins
 from redactor.cables.sources import (  # re-exported: the import's callers find them here
     ZipLimits as ZipLimits,
 )
@@ -539,6 +540,15 @@ def _store_files(
             cable_id=cable_id,
             version_id=version_ids[cable_id],
             text=checked.text,
+            previous_version_id=known.version_id if known is not None else None,
+        )
+        # The same passages in other cables: found now, kept in the store (consistency.twins).
+        twins.index_version(
+            session,
+            cable_id=cable_id,
+            version_id=version_ids[cable_id],
+            text=checked.text,
+            portions=[(p.index, p.kind, p.start, p.end) for p in checked.parsed.paragraphs],
             previous_version_id=known.version_id if known is not None else None,
         )
         specs.append(_audit_spec(checked, cable_id, number, known))

@@ -14,8 +14,8 @@ the chunks it yields alone (all but its first and last), which is what lets a Mi
 chunk find a quoted excerpt whose Jaccard similarity with the whole host portion is small.
 A chunk shorter than :data:`MIN_CHUNK` is merged into the next (a choice that again depends
 only on the text), one longer than :data:`MAX_CHUNK` is cut (pathological runs without
-anchors). Each chunk's *shingles* are the hashes (CRC-32) of its overlapping
-:data:`SHINGLE`-grams.
+anchors). Each chunk's *shingles* are its overlapping :data:`SHINGLE`-grams; an anchor is chosen by
+the shingle's hash (:mod:`redactor.consistency.twins` hashes them, all at once).
 
 Sizes were chosen by measurement on real cables (``bench/twins.py``, BENCHMARKS.md): five
 characters keep 77% of shingles through 5% character noise yet make unrelated paragraphs
@@ -25,13 +25,14 @@ words: "Classified by ...", "END SUMMARY.") are too common to mean anything and 
 
 from __future__ import annotations
 
-import zlib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 #: Shingle size in normalised characters.
 SHINGLE = 5
 #: One shingle in this many (on average) is an anchor where a chunk may end.
-ANCHOR_EVERY = 96
+ANCHOR_EVERY = 128
 #: Chunk size bounds, in normalised characters.
 MIN_CHUNK = 48
 MAX_CHUNK = 600
@@ -52,67 +53,66 @@ class Normalised:
         return self.offsets[start], self.offsets[end - 1] + 1
 
 
+_TOKEN = re.compile(r"[^\W_]+")  # letters and digits (``\w`` without the underscore)
+_SPACE = re.compile(r"\s")
+
+
 def normalise(text: str, start: int = 0, end: int | None = None) -> Normalised:
     """``text[start:end]`` normalised (see the module docstring), with its offsets."""
     end = len(text) if end is None else end
     out: list[str] = []
     offsets: list[int] = []
-    pending_space = False
-    for i in range(start, end):
-        ch = text[i]
-        if ch.isalnum():
-            if pending_space and out:
-                out.append(" ")
-                offsets.append(i)
-            pending_space = False
-            for folded in ch.casefold():
-                out.append(folded)
-                offsets.append(i)
-        elif ch.isspace():
-            pending_space = True
-        # Punctuation, symbols, control and format characters are dropped.
+    last = None
+    for m in _TOKEN.finditer(text, start, end):
+        if last is not None and _SPACE.search(text, last, m.start()):
+            out.append(" ")
+            offsets.append(last)
+        token = m.group()
+        folded = token.casefold()
+        if len(folded) == len(token):
+            offsets.extend(range(m.start(), m.end()))
+        else:  # a character that folds to several (ß to ss): each keeps its offset
+            folded = ""
+            for i, ch in enumerate(token, m.start()):
+                f = ch.casefold()
+                folded += f
+                offsets.extend([i] * len(f))
+        out.append(folded)
+        last = m.end()
     return Normalised("".join(out), tuple(offsets))
 
 
-def shingle_hashes(norm: str) -> list[int]:
-    """The CRC-32 of every :data:`SHINGLE`-gram of ``norm``, in order (one for a shorter
-    non-empty text)."""
-    if not norm:
+_DROPPED = re.compile(r"[^\w\s]|_")
+_SPACES = re.compile(r"\s+")
+
+
+def normal_text(text: str, start: int = 0, end: int | None = None) -> str:
+    """``normalise(text, start, end).text`` without the offsets, several times faster: what
+    the index and the verification read (offsets are needed only to place a span)."""
+    segment = text[start:end]
+    return _SPACES.sub(" ", _DROPPED.sub("", segment)).strip().casefold()
+
+
+def chunk_bounds(length: int, anchors: Iterable[int]) -> list[tuple[int, int]]:
+    """The chunks ``[start, end)`` of a normalised text of ``length`` characters whose
+    anchor shingles start at ``anchors`` (ascending); none below :data:`MIN_PORTION`."""
+    if length < MIN_PORTION:
         return []
-    if len(norm) <= SHINGLE:
-        return [zlib.crc32(norm.encode("utf-8"))]
-    return [
-        zlib.crc32(norm[i : i + SHINGLE].encode("utf-8")) for i in range(len(norm) - SHINGLE + 1)
-    ]
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """``[start, end)`` of a normalised text, and the hashes of its shingles."""
-
-    start: int
-    end: int
-    shingles: frozenset[int]
-
-
-def chunks(norm: str) -> list[Chunk]:
-    """The content-defined chunks of ``norm`` (see the module docstring); none for a text
-    shorter than :data:`MIN_PORTION`."""
-    if len(norm) < MIN_PORTION:
-        return []
-    hashes = shingle_hashes(norm)
     cuts: list[int] = []
     last = 0
-    for i, h in enumerate(hashes):
-        cut = i + SHINGLE  # the chunk ends after the anchor's shingle
-        if (h % ANCHOR_EVERY == 0 and cut - last >= MIN_CHUNK) or cut - last >= MAX_CHUNK:
-            if len(norm) - cut < MIN_CHUNK:
-                break  # the rest would be too short: it stays in this chunk
-            cuts.append(cut)
-            last = cut
-    bounds = [0, *cuts, len(norm)]
-    found: list[Chunk] = []
-    for a, b in zip(bounds, bounds[1:], strict=False):
-        first, last_shingle = a, max(a, b - SHINGLE)
-        found.append(Chunk(a, b, frozenset(hashes[first : last_shingle + 1])))
-    return found
+    for anchor in anchors:
+        cut = anchor + SHINGLE  # the chunk ends after the anchor's shingle
+        while cut - last > MAX_CHUNK and length - (last + MAX_CHUNK) >= MIN_CHUNK:
+            last += MAX_CHUNK  # no anchor for too long: cut anyway
+            cuts.append(last)
+        if cut - last < MIN_CHUNK:
+            continue
+        if length - cut < MIN_CHUNK:
+            break  # the rest would be too short: it stays in this chunk
+        cuts.append(cut)
+        last = cut
+    while length - last > MAX_CHUNK and length - (last + MAX_CHUNK) >= MIN_CHUNK:
+        last += MAX_CHUNK
+        cuts.append(last)
+    bounds = [0, *cuts, length]
+    return list(zip(bounds, bounds[1:], strict=False))
