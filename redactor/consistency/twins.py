@@ -69,7 +69,9 @@ NUM_PERM = BANDS * ROWS
 COPY_SCORE = 85
 QUOTE_SCORE = 88
 #: At most this many candidate portions are verified per portion (those sharing most keys).
-MAX_CANDIDATES = 24
+MAX_CANDIDATES = 8
+#: A band key held by this many portions is boilerplate (see :func:`_candidates`).
+COMMON_KEY = 32
 #: Length of the exact probes that place a quotation (:func:`contained`).
 PROBE = 12
 #: Share (0-100) of a cable's indexed text found in another for the two to be duplicates.
@@ -169,7 +171,13 @@ class Match:
 
 
 def contained(short: str, long_: str) -> int:
-    """How well (0-100) ``short`` is found whole inside ``long_``: the best
+    """How well (0-100) ``short`` is found whole inside ``long_`` (see :func:`locate`)."""
+    return locate(short, long_)[0]
+
+
+def locate(short: str, long_: str) -> tuple[int, int]:
+    """``(score, start)``: how well (0-100) ``short`` is found whole inside ``long_``, and
+    where (-1 when nowhere): the best
     ``Levenshtein.ratio`` of ``short`` against a window of ``long_`` of its length, at the
     offsets where probes of :data:`PROBE` characters of ``short`` occur exactly in ``long_``.
 
@@ -178,7 +186,7 @@ def contained(short: str, long_: str) -> int:
     survive 5% noise (each has a 54% chance)."""
     n = len(short)
     if n == 0 or n > len(long_):
-        return 0
+        return 0, -1
     step = max(1, (n - PROBE) // 16)
     offsets: Counter[int] = Counter()
     for p in range(0, max(1, n - PROBE + 1), step):
@@ -189,11 +197,13 @@ def contained(short: str, long_: str) -> int:
             offsets[at - p] += 1
             at = long_.find(probe, at + 1)
             seen += 1
-    best = 0.0
+    best, where = 0.0, -1
     for offset, _ in offsets.most_common(3):
         start = min(max(0, offset), len(long_) - n)
-        best = max(best, Levenshtein.ratio(short, long_[start : start + n]))
-    return round(best * 100)
+        score = Levenshtein.ratio(short, long_[start : start + n])
+        if score > best:
+            best, where = score, start
+    return round(best * 100), where
 
 
 def verify(a: str, b: str) -> Match | None:
@@ -270,22 +280,27 @@ def _drop_version(session: Session, version_id: int, cable_id: int) -> None:
 
 def _candidates(
     session: Session, cable_id: int, keys: dict[int, set[int]]
-) -> dict[int, dict[tuple[int, int], int]]:
+) -> tuple[dict[int, dict[tuple[int, int], int]], set[int]]:
     """For each own portion index, the other cables' portions ``(version id, index)`` that
-    share band keys with it, and how many."""
+    share band keys with it, and how many; and the *common* keys, held by
+    :data:`COMMON_KEY` portions already (boilerplate: not stored again, so that no lookup
+    ever reads more than that many rows a key)."""
     shared: dict[int, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
+    per_key: Counter[int] = Counter()
     all_keys = list(keys)
     for i in range(0, len(all_keys), _IN_CHUNK):
         rows = session.execute(
-            select(_BANDS.c.band_key, _BANDS.c.version_id, _BANDS.c.portion_index).where(
-                _BANDS.c.band_key.in_(all_keys[i : i + _IN_CHUNK]),
-                _BANDS.c.cable_id != cable_id,
-            )
+            select(_BANDS.c.band_key, _BANDS.c.version_id, _BANDS.c.portion_index,
+                   _BANDS.c.cable_id).where(_BANDS.c.band_key.in_(all_keys[i : i + _IN_CHUNK]))
         )
-        for key, version_id, portion_index in rows:
+        for key, version_id, portion_index, other_cable in rows:
+            per_key[key] += 1
+            if other_cable == cable_id:
+                continue
             for own in keys[key]:
                 shared[own][(version_id, portion_index)] += 1
-    return shared
+    common = {key for key, n in per_key.items() if n >= COMMON_KEY}
+    return shared, common
 
 
 def _portion_texts(
@@ -298,16 +313,22 @@ def _portion_texts(
     found: dict[tuple[int, int], tuple[int, str]] = {}
     ids = list(by_version)
     for i in range(0, len(ids), _IN_CHUNK):
-        rows = session.execute(
-            select(
-                CableVersion.id, CableVersion.cable_id, CableVersion.text, Portion.index,
-                Portion.start, Portion.end,
+        some = ids[i : i + _IN_CHUNK]
+        spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+        for version_id, index, start, end in session.execute(
+            select(Portion.version_id, Portion.index, Portion.start, Portion.end).where(
+                Portion.version_id.in_(some)
             )
-            .join(Portion, Portion.version_id == CableVersion.id)
-            .where(CableVersion.id.in_(ids[i : i + _IN_CHUNK]))
-        )
-        for version_id, cable_id, text, index, start, end in rows:
+        ):
             if index in by_version[version_id]:
+                spans[version_id].append((index, start, end))
+        # Each text once (a join with the portions would repeat it for every portion).
+        for version_id, cable_id, text in session.execute(
+            select(CableVersion.id, CableVersion.cable_id, CableVersion.text).where(
+                CableVersion.id.in_(some)
+            )
+        ):
+            for index, start, end in spans[version_id]:
                 found[(version_id, index)] = (cable_id, normal_text(text, start, end))
     return found
 
@@ -334,7 +355,7 @@ def index_version(
     for portion in indexed:
         for key in portion.keys():
             keys[key].add(portion.index)
-    shared = _candidates(session, cable_id, keys)
+    shared, common = _candidates(session, cable_id, keys)
     chosen = {
         own: sorted(found, key=lambda pair: -found[pair])[:MAX_CANDIDATES]
         for own, found in shared.items()
@@ -359,6 +380,7 @@ def index_version(
             {"band_key": key, "version_id": version_id, "portion_index": index,
              "cable_id": cable_id}
             for key, indexes in keys.items()
+            if key not in common
             for index in indexes
         ],
     )

@@ -31,12 +31,14 @@ from redactor.web.refusals import record_refusal
 from redactor.web.releases import releases_bp
 from redactor.web.review import review_bp
 from redactor.web.tokens import tokens_bp
+from redactor.web.twins import twins_bp
 
 ALL: list[Blueprint] = [
     auth_bp, cables_bp, admin_bp, audit_bp, imports_bp, releases_bp, review_bp,
     api_bp, tokens_bp,
 ]
 ALL += [held_bp, declassify_bp]  # held imports, declassification
+ALL += [twins_bp]  # twins across the collection
 
 
 CONTENT_SECURITY_POLICY = (

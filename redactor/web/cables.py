@@ -17,6 +17,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from redactor.cables.access import get_visible_cable
+from redactor.consistency import twin_views
 from redactor.models import MAX_ID, User
 from redactor.review import carryover, history
 from redactor.review.pages import (
@@ -69,6 +70,9 @@ def list_cables() -> Any:
     page_size = SEARCH_PAGE_SIZE if filters.query.strip() else PAGE_SIZE
     session = db_session()
     model = list_model(session, _actor(), filters, page_size=page_size)
+    model["duplicates"] = twin_views.list_duplicates(
+        session, _actor(), [row.reference_id for row in model["rows"]]
+    )
     session.commit()  # the search's snippets of classified cables were put on record
     return render_template("cables/list.html", **model)
 
@@ -89,10 +93,12 @@ def show_cable(reference_id: str) -> Any:
         # An older version is read on its own page (read-only, its own clearance check).
         return redirect(url_for("cables.show_version", reference_id=reference_id, number=asked))
     banner = history.banner_model(session, actor, cable)
+    twins = twin_views.page_model(session, actor, cable)  # only cables the reader may see
     withhold = request.args.get("withhold", "")
     return render_template(
         "cables/show.html",
         carry=banner,
+        twins=twins,
         # isascii: "²".isdigit() is true, yet int() refuses it.
         withhold=int(withhold) if withhold.isascii() and withhold.isdigit() else None,
         **model,
