@@ -24,7 +24,7 @@ once with the twin index switched off (the baseline rate) and once with it. Repo
 * **false candidates per 100 portions**: twin pairs the index reports that involve no plant
   and whose two texts share no run of 8 normalised words (so neither a copy nor a passage in
   common: the corpus has many true twins of its own, boilerplate and re-sent cables, which
-  are not false); and the LSH candidates verified per 100 portions (the work behind it);
+  are not false);
 * **ms per cable added to import**: the wall time of the import with the index, less the
   baseline, per cable.
 """
@@ -99,7 +99,7 @@ def edited(text: str, rng: random.Random) -> str:
         words = list(_WORD.finditer(text, p.start, p.end))
         for m in rng.sample(words, min(3, len(words))):
             replacement = rng.choice(["", "REPORTEDLY", "ALSO", "NOW"])
-            body[m.start()] = replacement + "\x00" * 0
+            body[m.start()] = replacement
             for i in range(m.start() + 1, m.end()):
                 body[i] = ""
     out = "".join(body)
@@ -272,10 +272,7 @@ def evaluate(url: str, plan: dict) -> dict:
         a, b = version_cable.get(v), version_cable.get(tv)
         if frozenset((a, b)) in planted_pairs:
             continue
-        if a in planted_cables or b in planted_cables:
-            # A plant's other twins are its source's twins (a copy of a boilerplate portion):
-            # judged by the same test as any pair.
-            pass
+        # A plant's other twins (its source's boilerplate) are judged like any pair.
         if _words8(texts.get(v, {}).get(i, "")) & _words8(texts.get(tv, {}).get(ti, "")):
             natural += 1
         else:
@@ -317,26 +314,20 @@ def main(argv: list[str] | None = None) -> int:
             times[index] = run_import(url, folder, index=index)
             label = "with the twin index" if index else "without (baseline)"
             print(f"  import {label}: {times[index]:.1f} s, {count / times[index]:.0f} cables/s")
-        calls = {"n": 0}
-        real_verify = twins.verify
-
-        def counting(a: str, b: str):
-            calls["n"] += 1
-            return real_verify(a, b)
-
         result = evaluate(urls[True][1], plan)
         if args.db == "postgresql":
             from bench.import_cables import drop_pg_database
 
             for name, _ in urls.values():
                 drop_pg_database(args.pg_admin_url, name)
-        del counting
     added = (times[True] - times[False]) * 1000 / count
     print(f"ms per cable added to import: {added:.1f}")
     for kind in ("edited", "noisy", "quoted"):
         r = result[kind]
         share = 100 * r["found"] / max(1, r["of"])
-        extra = f"; duplicates recorded {r['duplicates']}/{r['plants']}" if "duplicates" in r else ""
+        extra = ""
+        if "duplicates" in r:
+            extra = f"; duplicates recorded {r['duplicates']}/{r['plants']}"
         print(f"{kind:>7}: found {r['found']}/{r['of']} portions ({share:.1f} %){extra}")
     found = sum(result[k]["found"] for k in ("edited", "noisy", "quoted"))
     total = sum(result[k]["of"] for k in ("edited", "noisy", "quoted"))

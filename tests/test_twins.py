@@ -206,3 +206,36 @@ def test_rebuild_finds_the_same_twins(app, session, make_cable):
     done = twins.rebuild(app.extensions["redactor.sessions"])
     session.expire_all()
     assert done == 2 and sorted(_pairs(session, "09TWINB9")) == before != []
+
+
+DATA = __import__("pathlib").Path(__file__).parent / "data" / "twins"
+
+
+def test_a_section_copy_from_the_corpus_is_a_duplicate_shown_on_both_pages_and_the_list(
+    app, session, make_user, login
+):
+    from redactor.cables.service import import_cable
+    from tests.fixtures_store import MAX_BYTES
+
+    for name in ("08MANAMA492.txt", "08ECTION01OF02MANAMA492.txt"):
+        outcome = import_cable(session, None, name, (DATA / name).read_bytes(),
+                               max_bytes=MAX_BYTES)
+        assert outcome.status.value == "imported"
+    session.commit()
+    rows = session.execute(
+        select(Cable.reference_id, TwinCable.part)
+        .join(TwinCable, TwinCable.cable_id == Cable.id)
+        .order_by(Cable.reference_id)
+    ).all()
+    assert [r[0] for r in rows] == ["08ECTION01OF02MANAMA492", "08MANAMA492"]
+    _, secret = make_user("dup-reader", roles=[Role.REVIEWER], clearance=Level.CONFIDENTIAL)
+    session.rollback()
+    client = app.test_client()
+    login(client, "dup-reader", secret)
+    copy = client.get("/cables/08ECTION01OF02MANAMA492").get_data(as_text=True)
+    assert 'Duplicate of <a href="/cables/08MANAMA492">08MANAMA492</a>' in copy
+    first = client.get("/cables/08MANAMA492").get_data(as_text=True)
+    assert "Also sent as <a href=\"/cables/08ECTION01OF02MANAMA492\">" in first
+    listing = client.get("/cables").get_data(as_text=True)
+    assert "Duplicate of" in listing and "Also sent as" in listing
+    assert "Also in 1 cable<" in first  # per portion, the same paragraphs in the copy

@@ -52,7 +52,6 @@ from redactor.cables.levels import version_level
 from redactor.cables.parser import Cable as ParsedCable
 from redactor.cables.parser import CableParseError, decode_cable_bytes, parse_cable
 from redactor.cables.sources import ImportSource
-from redactor.consistency import twins
 from redactor.cables.sources import (  # re-exported: the import's callers find them here
     ZipLimits as ZipLimits,
 )
@@ -65,6 +64,7 @@ from redactor.cables.sources import (
 from redactor.cables.sources import (
     iter_zip_sources as iter_zip_sources,
 )
+from redactor.consistency import twins
 from redactor.models import (
     Cable,
     CableStatus,
