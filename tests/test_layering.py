@@ -41,6 +41,7 @@ PURE_MODULES = {
     "redactor.release.render",
     "redactor.release.occurrences",
     "redactor.redaction.regions",
+    "redactor.consistency.shingles",
 }
 WEB_PACKAGES = ("flask", "flask_login", "flask_wtf", "wtforms", "werkzeug", "jinja2")
 

@@ -239,3 +239,22 @@ def test_a_section_copy_from_the_corpus_is_a_duplicate_shown_on_both_pages_and_t
     listing = client.get("/cables").get_data(as_text=True)
     assert "Duplicate of" in listing and "Also sent as" in listing
     assert "Also in 1 cable<" in first  # per portion, the same paragraphs in the copy
+
+
+def test_the_rebuild_command_reindexes_with_a_progress_bar(database_url, tmp_path, make_cable,
+                                                           session):
+    from click.testing import CliRunner
+
+    from redactor.cli.twins import twins_group
+
+    make_cable("09TWINC1", body=P1)
+    make_cable("09TWINC2", body=P1)
+    session.execute(TwinPortion.__table__.delete())
+    session.commit()
+    env = {"REDACTOR_DATABASE_URL": database_url, "REDACTOR_INSTANCE": str(tmp_path / "inst"),
+           "REDACTOR_AUDIT_KEY": "ab" * 32}
+    result = CliRunner().invoke(twins_group, ["rebuild"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Indexing cables" in result.output
+    assert "indexed 2 cables: 1 twin portions, 1 duplicate cables" in result.output
+    assert [r[1] for r in _pairs(session, "09TWINC2")] == ["09TWINC1"]
