@@ -207,18 +207,20 @@ def evaluate(url: str, plan: dict) -> dict:
     engine = make_engine(url)
     factory = make_session_factory(engine, audit_key=os.urandom(32))
     with factory() as session:
-        ids = dict(session.execute(select(Cable.reference_id, Cable.id)))
+        ids = dict(session.execute(select(Cable.reference_id, Cable.id)).tuples().all())
         current = dict(session.execute(
             select(Cable.id, CableVersion.id).join(
                 CableVersion, (CableVersion.cable_id == Cable.id)
                 & (CableVersion.number == Cable.current_version)
             )
-        ))
+        ).tuples().all())
         pairs = session.execute(
             select(TwinPortion.version_id, TwinPortion.portion_index,
                    TwinPortion.twin_version_id, TwinPortion.twin_portion_index)
         ).all()
-        duplicates = set(session.execute(select(TwinCable.cable_id, TwinCable.twin_cable_id)))
+        duplicates = set(
+            session.execute(select(TwinCable.cable_id, TwinCable.twin_cable_id)).tuples().all()
+        )
         version_cable = {v: c for c, v in current.items()}
         twin_of: dict[tuple[int, int], set[tuple[int, int]]] = {}
         for v, i, tv, ti in pairs:

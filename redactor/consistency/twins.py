@@ -69,7 +69,7 @@ NUM_PERM = BANDS * ROWS
 COPY_SCORE = 85
 QUOTE_SCORE = 88
 #: At most this many candidate portions are verified per portion (those sharing most keys).
-MAX_CANDIDATES = 8
+MAX_CANDIDATES = 6
 #: A band key held by this many portions is boilerplate (see :func:`_candidates`).
 COMMON_KEY = 32
 #: Length of the exact probes that place a quotation (:func:`contained`).
@@ -356,8 +356,15 @@ def index_version(
         for key in portion.keys():
             keys[key].add(portion.index)
     shared, common = _candidates(session, cable_id, keys)
+    chunk_count = {portion.index: len(portion.bounds) for portion in indexed}
     chosen = {
-        own: sorted(found, key=lambda pair: -found[pair])[:MAX_CANDIDATES]
+        # A portion of several chunks whose copy is there shares keys of several of them:
+        # one key alone is chance (common phrasing), not worth reading a text for.
+        own: [
+            pair
+            for pair in sorted(found, key=lambda pair: -found[pair])[:MAX_CANDIDATES]
+            if found[pair] >= 2 or chunk_count[own] <= 2
+        ]
         for own, found in shared.items()
     }
     texts = _portion_texts(session, {pair for pairs in chosen.values() for pair in pairs})
