@@ -207,19 +207,19 @@ def evaluate(url: str, plan: dict) -> dict:
     engine = make_engine(url)
     factory = make_session_factory(engine, audit_key=os.urandom(32))
     with factory() as session:
-        ids = dict(session.execute(select(Cable.reference_id, Cable.id)).tuples().all())
+        ids = dict(session.execute(select(Cable.reference_id, Cable.id)).all())
         current = dict(session.execute(
             select(Cable.id, CableVersion.id).join(
                 CableVersion, (CableVersion.cable_id == Cable.id)
                 & (CableVersion.number == Cable.current_version)
             )
-        ).tuples().all())
+        ).all())
         pairs = session.execute(
             select(TwinPortion.version_id, TwinPortion.portion_index,
                    TwinPortion.twin_version_id, TwinPortion.twin_portion_index)
         ).all()
         duplicates = set(
-            session.execute(select(TwinCable.cable_id, TwinCable.twin_cable_id)).tuples().all()
+            session.execute(select(TwinCable.cable_id, TwinCable.twin_cable_id)).all()
         )
         version_cable = {v: c for c, v in current.items()}
         twin_of: dict[tuple[int, int], set[tuple[int, int]]] = {}

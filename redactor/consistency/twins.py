@@ -66,7 +66,7 @@ ROWS = 3
 NUM_PERM = BANDS * ROWS
 #: Alignment scores (0-100) a candidate must reach: a copy (the two portions as wholes) or
 #: a quotation (the shorter inside the longer).
-COPY_SCORE = 85
+COPY_SCORE = 78
 QUOTE_SCORE = 88
 #: At most this many candidate portions are verified per portion (those sharing most keys).
 MAX_CANDIDATES = 6
