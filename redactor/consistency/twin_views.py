@@ -104,7 +104,7 @@ def _visible_twin_rows(session: Session, actor: User, version_id: int, portion: 
         .with_only_columns(
             TwinPortion.portion_index, Cable.reference_id, TwinPortion.twin_version_id,
             TwinPortion.twin_portion_index, TwinPortion.kind, TwinPortion.score,
-            Portion.kind, Portion.number, CableVersion.text,
+            Portion.kind, Portion.number,
         )
         .order_by(TwinPortion.portion_index, TwinPortion.score.desc(), Cable.reference_id)
     )
@@ -138,20 +138,30 @@ def portion_twins(
     Portions without a visible twin are absent (the page reads "also in 0 cables")."""
     rows = _visible_twin_rows(session, actor, version_id, None)
     decisions = _approved(session, {(r[2], r[3]) for r in rows})
+    # The twins' texts only where there is a decision to show (the page reads no text else).
+    texts = _texts(session, {v for v, _ in decisions})
     by_portion: dict[int, list[TwinView]] = defaultdict(list)
     cables: dict[int, set[str]] = defaultdict(set)
-    for index, ref, tv, ti, kind, score, pkind, number, text in rows:
+    for index, ref, tv, ti, kind, score, pkind, number in rows:
         cables[index].add(ref)
         if len(by_portion[index]) >= TWINS_SHOWN:
             continue
         made = tuple(
-            TwinDecision(" ".join(r.codes), _excerpt(text[r.start : r.end]))
+            TwinDecision(" ".join(r.codes), _excerpt(texts[tv][r.start : r.end]))
             for r in decisions.get((tv, ti), ())
         )
         by_portion[index].append(
             TwinView(ref, ti, _title(pkind, number), KIND_LABELS.get(kind, kind), score, made)
         )
     return {i: PortionTwins(len(cables[i]), tuple(v)) for i, v in by_portion.items()}
+
+
+def _texts(session: Session, version_ids: set[int]) -> dict[int, str]:
+    if not version_ids:
+        return {}
+    return dict(session.execute(
+        select(CableVersion.id, CableVersion.text).where(CableVersion.id.in_(version_ids))
+    ).all())
 
 
 def _excerpt(text: str) -> str:
@@ -269,7 +279,8 @@ def apply_twin_decisions(
     )
     if twin is None:
         raise NotFound(f"no twin {twin_reference_id} of this portion")
-    _, _, twin_version, _, _, _, _, _, twin_text = twin
+    twin_version = twin[2]
+    twin_text = _texts(session, {twin_version})[twin_version]
     own = session.scalars(
         select(Portion).where(Portion.version_id == version.id, Portion.index == portion_index)
     ).one_or_none()

@@ -76,6 +76,9 @@ COMMON_KEY = 32
 PROBE = 12
 #: Share (0-100) of a cable's indexed text found in another for the two to be duplicates.
 DUPLICATE_SHARE = 80
+#: ... and at least this many normalised characters in common: two cables sharing a short
+#: paragraph or two are not the same cable.
+DUPLICATE_MIN_CHARS = 300
 
 _BANDS = TwinBand.__table__
 _PAIRS = TwinPortion.__table__
@@ -451,6 +454,8 @@ def _store_duplicates(
         share_mine = 100 * mine_found // max(1, mine_total)
         share_theirs = 100 * theirs_found // max(1, theirs_total)
         if max(share_mine, share_theirs) < DUPLICATE_SHARE:
+            continue
+        if max(mine_found, theirs_found) < DUPLICATE_MIN_CHARS:
             continue
         records.append({"cable_id": cable_id, "twin_cable_id": twin_cable,
                         "part": share_theirs < DUPLICATE_SHARE, "score": share_mine})
