@@ -42,6 +42,7 @@ PURE_MODULES = {
     "redactor.release.occurrences",
     "redactor.redaction.regions",
     "redactor.redaction.variants",
+    "redactor.consistency.shingles",
 }
 WEB_PACKAGES = ("flask", "flask_login", "flask_wtf", "wtforms", "werkzeug", "jinja2")
 

@@ -64,6 +64,7 @@ from redactor.cables.sources import (
 from redactor.cables.sources import (
     iter_zip_sources as iter_zip_sources,
 )
+from redactor.consistency import twins
 from redactor.models import (
     Cable,
     CableStatus,
@@ -539,6 +540,15 @@ def _store_files(
             cable_id=cable_id,
             version_id=version_ids[cable_id],
             text=checked.text,
+            previous_version_id=known.version_id if known is not None else None,
+        )
+        # The same passages in other cables: found now, kept in the store (consistency.twins).
+        twins.index_version(
+            session,
+            cable_id=cable_id,
+            version_id=version_ids[cable_id],
+            text=checked.text,
+            portions=[(p.index, p.kind, p.start, p.end) for p in checked.parsed.paragraphs],
             previous_version_id=known.version_id if known is not None else None,
         )
         specs.append(_audit_spec(checked, cable_id, number, known))

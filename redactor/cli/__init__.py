@@ -17,6 +17,7 @@ from redactor.cli.parse import parse_command
 from redactor.cli.release import export_package_command
 from redactor.cli.serve import demo_command, serve_command
 from redactor.cli.tokens import token_group
+from redactor.cli.twins import twins_group
 from redactor.cli.users import user_group
 
 
@@ -37,5 +38,6 @@ for command in (
     demo_command,
     serve_command,
     declassify_group,
+    twins_group,
 ):
     main.add_command(command)

@@ -29,6 +29,7 @@ from redactor.web.refusals import DOMAIN_STATUS, NOT_FOUND_MESSAGE, record_refus
 from redactor.web.releases import releases_bp
 from redactor.web.review import review_bp
 from redactor.web.tokens import tokens_bp
+from redactor.web.twins import twins_bp
 
 ALL: list[Blueprint] = [
     auth_bp, cables_bp, admin_bp, audit_bp, imports_bp, releases_bp, review_bp,
@@ -36,6 +37,7 @@ ALL: list[Blueprint] = [
 ]
 ALL += [held_bp, declassify_bp]  # held imports, declassification
 ALL += [occurrences_bp]  # every occurrence in the cable, and releasing one on purpose
+ALL += [twins_bp]  # twins across the collection
 
 
 CONTENT_SECURITY_POLICY = (

@@ -17,6 +17,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from redactor.cables.access import get_visible_cable
+from redactor.consistency import twin_views
 from redactor.models import MAX_ID, User
 from redactor.redaction import occurrence_pages
 from redactor.review import carryover, history
@@ -71,6 +72,9 @@ def list_cables() -> Any:
     page_size = SEARCH_PAGE_SIZE if filters.query.strip() else PAGE_SIZE
     session = db_session()
     model = list_model(session, _actor(), filters, page_size=page_size)
+    model["duplicates"] = twin_views.list_duplicates(
+        session, _actor(), [row.reference_id for row in model["rows"]]
+    )
     session.commit()  # the search's snippets of classified cables were put on record
     return render_template("cables/list.html", **model)
 
@@ -95,11 +99,13 @@ def show_cable(reference_id: str) -> Any:
         session, actor, cable, approvals_required=_approvals_required(),
         cached=version_page(session, cable, actor),
     )
+    twins = twin_views.page_model(session, actor, cable)  # only cables the reader may see
     withhold = request.args.get("withhold", "")
     return render_template(
         "cables/show.html",
         carry=banner,
         consistency=consistency,
+        twins=twins,
         # isascii: "²".isdigit() is true, yet int() refuses it.
         withhold=int(withhold) if withhold.isascii() and withhold.isdigit() else None,
         **model,

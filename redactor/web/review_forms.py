@@ -25,6 +25,7 @@ from flask import current_app, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from redactor.consistency import twin_views
 from redactor.errors import InvalidInput
 from redactor.models import Cable, User
 from redactor.redaction import occurrence_pages
@@ -183,6 +184,7 @@ def fragment(
             session, actor, cable, approvals_required=_approvals_required(),
             cached=version_page(session, cable, actor),
         )
+        context["twins"] = twin_views.page_model(session, actor, cable)
     session.commit()
     body = render_template(
         "review/_fragment.html",

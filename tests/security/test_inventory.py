@@ -124,6 +124,7 @@ DOORS: dict[str, tuple[Door, ...]] = {
     "cables.resolve_carry_over": _doors(
         Door("POST", "/cables/{cable}/carry-over/1/resolve", "form")
     ),
+    "twins.apply": _doors(Door("POST", "/cables/{cable}/portions/0/twins/apply", "form")),
     "api.get_cable": _doors(
         Door("GET", "/api/v1/cables/{cable}"),
         Door("GET", "/api/v1/cables/{decl}?version={version}"),

@@ -1,0 +1,1 @@
+"""Consistency across the collection: the same information gets the same decision."""
