@@ -174,6 +174,24 @@ DOORS: dict[str, tuple[Door, ...]] = {
     "occurrences.withdraw": _doors(
         Door("POST", "/occurrence-decisions/{occdec}/withdraw", "form")
     ),
+    "api.selection_occurrences": _doors(
+        Door("GET", "/api/v1/cables/{cable}/occurrences"),
+        Door("GET", "/api/v1/cables/{cable}/occurrences?start=0&end=4"),
+    ),
+    "api.redaction_occurrences": _doors(Door("GET", "/api/v1/redactions/{redaction}/occurrences")),
+    "api.propose_occurrences": _doors(
+        Door("POST", "/api/v1/redactions/{redaction}/occurrences", "json")
+    ),
+    "api.list_conflicts": _doors(Door("GET", "/api/v1/cables/{cable}/conflicts")),
+    "api.request_occurrence_release": _doors(
+        Door("POST", "/api/v1/cables/{cable}/occurrence-decisions", "json")
+    ),
+    **{
+        f"api.{action}_occurrence_release": _doors(
+            Door("POST", f"/api/v1/occurrence-decisions/{{occdec}}/{action}", "json")
+        )
+        for action in ("approve", "reject", "withdraw")
+    },
 }
 
 #: Endpoints that take no id of a cable, version, redaction, release or audit entry, and why

@@ -46,6 +46,7 @@ PATH_PARAMETERS: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "redaction_id": (_ID, "The redaction's id."),
     "release_id": (_ID, "The release's id."),
+    "decision_id": (_ID, "The id of a request to release an occurrence."),
     "index": ({"type": "integer", "minimum": 0, "maximum": MAX_ID}, "The portion's index."),
     "name": ({"type": "string", "enum": ["pdf", "txt", "json"]}, "The kind of file."),
 }
