@@ -7,7 +7,7 @@ the same text. See :mod:`redactor.consistency.twins`. Empty after the upgrade: f
 ``redactor twins rebuild`` (imports keep it up to date from then on).
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-02
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0016"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
