@@ -14,6 +14,7 @@ from sqlalchemy import select
 from redactor.models import Cable, Redaction
 from redactor.redaction import service as redaction_service
 from redactor.review.policy import Level, Role
+from tests.browser.helpers import in_place
 from tests.test_twins import NAME, P1, P2
 
 FIRST = "09BRTWIN1"
@@ -54,7 +55,9 @@ def test_a_reviewer_proposes_a_twins_redaction_and_another_approves_it(
     page = watched.page
     page.get_by_role("link", name="Cables").first.click()
     page.get_by_role("link", name=COPY).first.click()
-    page.locator("#portion-0").get_by_role("button", name="Approve").first.click()
+    # Approval is answered in place: wait for the answer before reading the store.
+    in_place(page, lambda: page.locator("#portion-0").get_by_role(
+        "button", name="Approve").first.click(), "Approved #")
     watched.assert_quiet()
 
     def read(db):
