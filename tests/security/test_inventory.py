@@ -183,6 +183,10 @@ DOORS: dict[str, tuple[Door, ...]] = {
         Door("POST", "/api/v1/redactions/{redaction}/occurrences", "json")
     ),
     "api.list_conflicts": _doors(Door("GET", "/api/v1/cables/{cable}/conflicts")),
+    "api.get_twins": _doors(Door("GET", "/api/v1/cables/{cable}/twins")),
+    "api.apply_twin": _doors(
+        Door("POST", "/api/v1/cables/{cable}/portions/0/twins/apply", "json")
+    ),
     "api.request_occurrence_release": _doors(
         Door("POST", "/api/v1/cables/{cable}/occurrence-decisions", "json")
     ),

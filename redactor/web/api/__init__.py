@@ -9,9 +9,10 @@ description (``/api/v1/openapi.json``) is public.
 Every endpoint calls the services the browser calls, with the same clearance, role,
 two-person, version and transition checks and the same audit entries; a cable above the
 caller's clearance answers 404, as an unknown one does. One module per area (``cables``,
-``imports``, ``review``, ``occurrences``, ``releases``, ``audit``) declares its operations with
-:func:`redactor.web.api.common.operation`; this module registers them on the blueprint, and
-:mod:`redactor.web.api.spec` composes the OpenAPI document from the same declarations.
+``imports``, ``review``, ``occurrences``, ``twins``, ``releases``, ``audit``) declares its
+operations with :func:`redactor.web.api.common.operation`; this module registers them on the
+blueprint, and :mod:`redactor.web.api.spec` composes the OpenAPI document from the same
+declarations.
 
 Errors have one shape, ``{"error": {"code": "...", "message": "..."}}``:
 400 malformed request (not JSON, wrong types, missing or unknown fields, bad query
@@ -32,13 +33,22 @@ from redactor.accounts.tokens import resolve_token
 from redactor.errors import DomainError
 from redactor.release.service import ReleaseBlocked
 from redactor.web import refusals
-from redactor.web.api import audit, cables, imports, occurrences, releases, review, spec
+from redactor.web.api import (
+    audit,
+    cables,
+    imports,
+    occurrences,
+    releases,
+    review,
+    spec,
+    twins,
+)
 from redactor.web.api.common import OPERATIONS, ApiError, error_response
 from redactor.web.extensions import csrf, db_session
 from redactor.web.refusals import NOT_FOUND_MESSAGE, record_refusal
 
 __all__ = [
-    "api_bp", "audit", "cables", "imports", "occurrences", "releases", "review", "spec"
+    "api_bp", "audit", "cables", "imports", "occurrences", "releases", "review", "spec", "twins"
 ]
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
