@@ -384,16 +384,15 @@ def index_version(
                                match.kind, match.score))
             pairs.append(_pair(twin_version, twin_index, version_id, own, cable_id, back,
                                match.score))
-    session.execute(
-        insert(_BANDS),
-        [
-            {"band_key": key, "version_id": version_id, "portion_index": index,
-             "cable_id": cable_id}
-            for key, indexes in keys.items()
-            if key not in common
-            for index in indexes
-        ],
-    )
+    bands = [
+        {"band_key": key, "version_id": version_id, "portion_index": index,
+         "cable_id": cable_id}
+        for key, indexes in keys.items()
+        if key not in common
+        for index in indexes
+    ]
+    if bands:  # every key may be common boilerplate; an empty insert is an error to come
+        session.execute(insert(_BANDS), bands)
     if pairs:
         session.execute(insert(_PAIRS), pairs)
         _store_duplicates(session, cable_id, version_id, mine)
