@@ -58,6 +58,7 @@ from redactor.release.occurrences import context, visible_occurrences
 from redactor.review.policy import can_propose
 from redactor.review.service import (
     flush,
+    hiding_redactions,
     lock_cable,
     require_visible,
     version_of,
@@ -222,18 +223,7 @@ def active_redactions(
 ) -> list[Redaction]:
     """The pending and approved redactions of ``version`` that hide text (not withdrawal
     requests), in text order."""
-    return list(
-        session.scalars(
-            select(Redaction)
-            .where(
-                Redaction.version_id == version.id,
-                Redaction.status.in_((RedactionStatus.PENDING, RedactionStatus.APPROVED)),
-                Redaction.withdraws.is_(False),
-            )
-            .options(selectinload(Redaction.decisions))
-            .order_by(Redaction.start, Redaction.end, Redaction.id)
-        )
-    )
+    return hiding_redactions(session, version.id)
 
 
 def _state(

@@ -434,17 +434,26 @@ def approved_redactions(
         version = version_of(session, cable, version)
     elif version.cable_id != cable.id:
         raise NotFound(f"version {version.id} is not a version of cable {cable.id}")
-    redactions = session.scalars(
-        select(Redaction)
-        .where(
-            Redaction.version_id == version.id,
-            Redaction.status.in_((RedactionStatus.PENDING, RedactionStatus.APPROVED)),
-            Redaction.withdraws.is_(False),
-        )
-        .options(selectinload(Redaction.decisions))
-        .order_by(Redaction.start, Redaction.end, Redaction.id)
-    ).all()
+    redactions = hiding_redactions(session, version.id)
     return [r for r in redactions if states.is_protected(effective_status(r, approvals_required))]
+
+
+def hiding_redactions(session: Session, version_id: int) -> list[Redaction]:
+    """The pending and approved redactions of the version ``version_id``, which hide text
+    (withdrawal requests hide nothing of their own), in text order, their decisions loaded.
+    Not clearance-checked."""
+    return list(
+        session.scalars(
+            select(Redaction)
+            .where(
+                Redaction.version_id == version_id,
+                Redaction.status.in_((RedactionStatus.PENDING, RedactionStatus.APPROVED)),
+                Redaction.withdraws.is_(False),
+            )
+            .options(selectinload(Redaction.decisions))
+            .order_by(Redaction.start, Redaction.end, Redaction.id)
+        )
+    )
 
 
 def approved_spans(
