@@ -34,7 +34,6 @@ from redactor.redaction.occurrences import (
     SOURCE_CABLE,
     WITHDRAWN,
     DecisionView,
-    active_redactions,
     checked_span,
     decision_view,
     open_decisions,
@@ -42,13 +41,19 @@ from redactor.redaction.occurrences import (
 from redactor.redaction.variants import other_occurrences
 from redactor.release.occurrences import visible_occurrences
 from redactor.review.policy import Role, can_approve, can_propose
-from redactor.review.service import flush, lock_cable, require_visible, version_of
+from redactor.review.service import (
+    flush,
+    hiding_redactions,
+    lock_cable,
+    require_visible,
+    version_of,
+)
 
 
 def _candidate_places(session: Session, version: CableVersion) -> set[tuple[int, int]]:
     """The places a "release this occurrence" may concern: every conflict of the gate with
     the approved redactions, and every other occurrence of an active redaction's text."""
-    active = active_redactions(session, version)
+    active = hiding_redactions(session, version.id)
     approved = [r for r in active if r.status == RedactionStatus.APPROVED]
     spans = [(r.start, r.end) for r in approved]
     places = {(o.start, o.end) for o in visible_occurrences(version.text, spans)}

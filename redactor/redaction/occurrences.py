@@ -218,14 +218,6 @@ def open_decisions(
     return found
 
 
-def active_redactions(
-    session: Session, version: CableVersion | CachedVersion
-) -> list[Redaction]:
-    """The pending and approved redactions of ``version`` that hide text (not withdrawal
-    requests), in text order."""
-    return hiding_redactions(session, version.id)
-
-
 def _state(
     start: int, end: int, active: Sequence[Redaction], decisions: dict
 ) -> tuple[str, OccurrenceDecision | None]:
@@ -257,7 +249,7 @@ def version_state(session: Session, version: CableVersion | CachedVersion) -> Ve
     the caller loaded the version for its actor)."""
     return VersionState(
         _placer(session, version),
-        active_redactions(session, version),
+        hiding_redactions(session, version.id),
         open_decisions(session, version),
     )
 

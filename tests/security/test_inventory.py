@@ -478,7 +478,7 @@ TRUSTED_HELPERS = {
     # Given a cable (and its request) the caller loaded through the door; no actor.
     "declassify.pending_on", "declassify.is_void",
     # Given a version (and its approved redactions) the caller loaded through the door.
-    "occurrences.gate_conflicts", "occurrences.active_redactions",
+    "occurrences.gate_conflicts", "review.hiding_redactions",
     "occurrences.occurrence_views", "occurrences.version_state",
     "occurrences.open_decisions", "occurrences.checked_span",
 }
