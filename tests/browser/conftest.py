@@ -57,12 +57,35 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _buffered(app: Callable[..., Any]) -> Callable[..., Any]:
+    """The WSGI app with each response body read whole and its iterable closed at once.
+
+    Werkzeug's development server skips ``close()`` of a response when the browser drops the
+    connection while the server drains the request (it does, for a favicon fetched as a page
+    navigates away); an open static file is then left to the garbage collector, and its
+    ResourceWarning fails whichever test is running. Gunicorn, used for real, closes it.
+    """
+
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return serve
+
+
 @pytest.fixture
 def live_server(app, session) -> Iterator[str]:
     """The app served on a free port of 127.0.0.1; yields its base URL."""
     # The test's session must not hold a read transaction (on SQLite, the write lock).
     session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server(
+        "127.0.0.1", 0, _buffered(app), threaded=True, request_handler=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
